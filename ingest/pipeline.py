@@ -1,0 +1,154 @@
+"""Files → index, read top to bottom: collect, hash, load, parse, chunk, write; then embed.
+
+One bad file never stops the batch: its error is recorded with the file name and the rest goes on.
+A file whose content hash (bytes + metadata overrides + parser version) is unchanged is skipped
+before any parsing or embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.index.store import Index, SourceInfo
+from assistant.settings import Settings
+from ingest.chunking import chunk_document
+from ingest.legal import parse_structure
+from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_file
+from ingest.metadata import doc_id_for, extract_metadata, load_overrides, merge_metadata
+from ingest.models import Chunk, DocumentMetadata, ParsedDocument
+
+log = logging.getLogger(__name__)
+
+# Bump when parsing or chunking changes so that re-ingestion rebuilds every document.
+PARSER_VERSION = "1"
+
+
+@dataclass
+class FileResult:
+    path: Path
+    doc_id: str = ""
+    status: str = "pending"  # added | updated | unchanged | failed | would-add | would-update
+    articles: int = 0
+    chunks: int = 0
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    parse_seconds: float = 0.0
+    write_seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class Prepared:
+    doc: ParsedDocument
+    chunks: list[Chunk]
+    source: SourceInfo
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Supported files under the given paths; sidecars and manifests are metadata, not documents."""
+    out: list[Path] = []
+    for p in paths:
+        candidates = sorted(p.rglob("*")) if p.is_dir() else [p]
+        for f in candidates:
+            if f.is_dir() or f.name.endswith(".meta.json") or f.name == "manifest.json":
+                continue
+            if p.is_dir() and (f.suffix.lower() not in SUPPORTED_SUFFIXES or f.name.lower() == "readme.md"):
+                continue
+            out.append(f)
+    return out
+
+
+def content_hash(raw: bytes, overrides: dict, access: str) -> str:
+    h = hashlib.sha256(raw)
+    h.update(json.dumps(overrides, sort_keys=True, default=str, ensure_ascii=False).encode())
+    h.update(f"\x00{access}\x00{PARSER_VERSION}".encode())
+    return h.hexdigest()
+
+
+def doc_label(md: DocumentMetadata, doc_id: str) -> str:
+    """How chunks name their document: "Luật Thủ đô (02/2026/QH16)"."""
+    title = md.title or doc_id
+    return f"{title} ({md.number})" if md.number and md.number not in title else title
+
+
+def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest: str, raw_size: int) -> Prepared:
+    loaded = load_file(path)
+    structure = parse_structure(loaded.text)
+    metadata = merge_metadata(extract_metadata(loaded.text, path.name), overrides)
+    doc_id = doc_id_for(path, overrides)
+    doc = ParsedDocument(
+        doc_id=doc_id,
+        metadata=metadata,
+        articles=structure.articles,
+        preamble=structure.preamble,
+        signature=structure.signature,
+        text=loaded.text,
+    )
+    chunks = chunk_document(doc_id, doc_label(metadata, doc_id), doc.articles, settings.chunk_max_chars)
+    source = SourceInfo(
+        path=str(path.resolve()),
+        format=loaded.format,
+        content_hash=digest,
+        size_bytes=raw_size,
+        access=access,
+        warnings=list(loaded.warnings),
+    )
+    return Prepared(doc, chunks, source)
+
+
+def ingest_files(
+    files: list[Path],
+    index: Index | None,
+    settings: Settings,
+    *,
+    access: str | None = None,
+    dry_run: bool = False,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Write every file's document to SQL (lexical index included). Vectors are a later step."""
+    results = []
+    manifest = settings.manifest_path
+    for path in files:
+        result = FileResult(path=path)
+        try:
+            overrides = load_overrides(manifest, path)
+            doc_access = access or overrides.get("access") or settings.default_access
+            result.doc_id = doc_id_for(path, overrides)
+            raw = path.read_bytes()
+            digest = content_hash(raw, overrides, doc_access)
+            stored = index.stored_hash(result.doc_id) if index else None
+            if stored == digest:
+                result.status = "unchanged"
+            else:
+                t0 = time.perf_counter()
+                prepared = prepare(path, settings, overrides, doc_access, digest, len(raw))
+                result.parse_seconds = time.perf_counter() - t0
+                result.articles, result.chunks = len(prepared.doc.articles), len(prepared.chunks)
+                result.warnings = prepared.source.warnings
+                if not prepared.chunks:
+                    raise LoaderError(path, "không tìm thấy nội dung nào để lập chỉ mục")
+                if dry_run or index is None:
+                    result.status = "would-update" if stored else "would-add"
+                else:
+                    t1 = time.perf_counter()
+                    index.replace_document(prepared.doc, prepared.chunks, prepared.source)
+                    result.write_seconds = time.perf_counter() - t1
+                    result.status = "updated" if stored else "added"
+        except LoaderError as exc:
+            result.status, result.message = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+            log.exception("ingestion of %s failed", path)
+            result.status, result.message = "failed", f"{path.name}: lỗi không mong đợi ({type(exc).__name__}: {exc})"
+        results.append(result)
+        if on_file:
+            on_file(result)
+    return results

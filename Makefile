@@ -1,0 +1,35 @@
+# The README's two commands: `make run` and `make test`. Everything lives in ./.venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+CORPUS ?= $(SHARED)/corpus/hanoi
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup run test lint bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[st,dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	ASSISTANT_CORPUS_DIR=$(CORPUS) $(BIN)/assistant serve
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup lint
+	ASSISTANT_SHARED_DIR=$(SHARED) $(BIN)/python -m pytest -q -ra
+
+bench: setup
+	$(BIN)/python -m evals.bench_ingest --shared $(SHARED)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -178,8 +178,10 @@ def doc_type_from_number(number: str) -> str | None:
 # Issuers
 # --------------------------------------------------------------------------------------------
 
-_LOC_STOP = r"TRUNG|SỞ|BAN|VĂN|PHÒNG|CỘNG|SỐ|GIÁM|CHỦ|CHI|CỤC|ĐỘC|LUẬT|NGHỊ|QUYẾT|KẾ|CHỈ|THÔNG|HÀ\s+NỘI,"
-_LOC = rf"(?:HÀ\s+NỘI|HỒ\s+CHÍ\s+MINH|(?:(?!(?:{_LOC_STOP})\b)[^\W\d_]+\s*){{1,3}}?)"
+_LOC_STOP = (
+    r"TRUNG|SỞ|BAN|VĂN|PHÒNG|CỘNG|SỐ|GIÁM|CHỦ|CHI|CỤC|ĐỘC|LUẬT|NGHỊ|QUYẾT|KẾ|CHỈ|THÔNG|KHÓA|KHOÁ|KỲ|NHIỆM|NƯỚC"
+)
+_LOC = rf"(?:HÀ\s+NỘI|HỒ\s+CHÍ\s+MINH|(?:(?!(?:{_LOC_STOP})\b)[^\W\d_]+\s*){{1,3}})"
 _UNIT = r"THÀNH\s+PHỐ|TP\.?|TỈNH"
 _MINISTRIES = {
     "NỘI VỤ": "Bộ Nội vụ", "TƯ PHÁP": "Bộ Tư pháp", "TÀI CHÍNH": "Bộ Tài chính", "CÔNG AN": "Bộ Công an",
@@ -322,7 +324,7 @@ _HEADER_NUMBER_RE = re.compile(
     rf"(?:\b(?:Luật|Bộ\s+luật|Pháp\s+lệnh)\s+số|(?<![\w])Số)\s*:\s*(?:(?P<num>{_NUM_CORE})|[.…\s]*/\s*(?P<suf>{_NUM_TOKEN}(?:\s?-\s?{_NUM_TOKEN})*))"
 )
 _SELF_REF_RE = re.compile(
-    rf"(?:Ban\s+hành\s+)?[Kk]èm\s+theo\s+(?P<type>{_TYPE_WORDS})\s+số\s*:?\s*"
+    rf"\(\s*(?:Ban\s+hành\s+)?[Kk]èm\s+theo\s+(?P<type>{_TYPE_WORDS})\s+số\s*:?\s*"
     rf"(?:(?P<num>{_NUM_CORE})|[.…\s]*/\s*(?P<suf>{_NUM_TOKEN}(?:\s?-\s?{_NUM_TOKEN})*))"
     rf"(?:\s+ngày\s+(?:(?P<d1>\d{{1,2}})\s+tháng\s+(?P<m1>\d{{1,2}})\s+năm\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})\s*/\s*(?P<m2>\d{{1,2}})\s*/\s*(?P<y2>\d{{4}})))?"
@@ -404,6 +406,8 @@ def sentence_case(s: str, *, capitalize_first: bool = True) -> str:
 
 def _strip_promulgator(s: str) -> str:
     """Remove a trailing "GIÁM ĐỐC TRUNG TÂM …" / "THỦ TƯỚNG CHÍNH PHỦ" glued to a flattened title."""
+    if not _is_shouted(s):
+        return s
     m = _PROMULGATOR_RE.search(s.upper())
     if not m or m.start() == 0:
         return s
@@ -470,7 +474,10 @@ _PARTIAL_RE = re.compile(
 _PASSIVE_SPAN_RE = re.compile(
     r"(?:đã\s+)?được\s+sửa\s+đổi,?\s+bổ\s+sung[^;]*?(?=hết\s+hiệu\s+lực|\(sau\s+đây|;|$)", re.DOTALL
 )
-_VERB_RE = re.compile(r"hết\s+hiệu\s+lực|thay\s+thế|bãi\s+bỏ|hủy\s+bỏ|sửa\s+đổi,?\s+bổ\s+sung", re.IGNORECASE)
+_VERB_RE = re.compile(r"hết\s+hiệu\s+lực|thay\s+thế|bãi\s+bỏ|hủy\s+bỏ|sửa\s+đổi(?:,?\s+bổ\s+sung)?|bổ\s+sung", re.IGNORECASE)
+# "sửa đổi, bổ sung" acts only at the start of a clause ("a) Sửa đổi, bổ sung: …", "… này sửa đổi …");
+# elsewhere it describes a cited document ("Nghị định số 09/2010 … sửa đổi, bổ sung một số điều của …").
+_CLAUSE_START_RE = re.compile(r"(?:^(?:[a-zđ]\)|\d+[a-z]?\.|Điều\s+\d+[a-zđ]?\.)?\s*|\bnày\s+)$")
 
 
 def _split_sentences(block: str) -> list[str]:
@@ -521,11 +528,15 @@ def _replaces_amends(article: str, force_partial: bool = False) -> tuple[list[st
             list_mode = None
         if sent.startswith("Trường hợp"):
             continue
-        for vm in _VERB_RE.finditer(sent):
+        verbs = list(_VERB_RE.finditer(sent))
+        verbs = [v for v in verbs if v.group(0).startswith("hết")] or verbs
+        for vm in verbs:
             before = sent[: vm.start()]
             if re.search(r"\b(?:được|bị)\s+(?:[^\s.;]+[\s,]+){0,5}$", before[-60:]):
                 continue  # passive ("được sửa đổi, bổ sung hoặc thay thế") describes, not acts
             verb = vm.group(0).lower()
+            if (verb.startswith("sửa") or verb.startswith("bổ")) and not _CLAUSE_START_RE.search(before):
+                continue
             if verb.startswith("hết"):
                 start = max(0, before.rfind(";") + 1)
                 refs_span = sent[start : vm.start()]
@@ -538,8 +549,10 @@ def _replaces_amends(article: str, force_partial: bool = False) -> tuple[list[st
                 if not first or first.start() > 120:
                     continue
                 lead = after[: first.start()]
-                partial = force_partial or verb.startswith("sửa") or "toàn bộ" not in lead and bool(
-                    _PARTIAL_RE.search(lead)
+                partial = (
+                    force_partial
+                    or verb.startswith(("sửa", "bổ"))
+                    or ("toàn bộ" not in lead and bool(_PARTIAL_RE.search(lead)))
                 )
                 _collect_from_span(after, "", replaces if not partial else amends, amends, partial)
             break
@@ -581,7 +594,8 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
     header_flat = " ".join(lines)
     header_upper = header_flat.upper()
     loc_hint = _location_hint(filename, header_upper)
-    self_ref = _SELF_REF_RE.search(text)
+    self_refs = list(_SELF_REF_RE.finditer(text))
+    self_ref = self_refs[0] if self_refs else None
 
     # --- number ---------------------------------------------------------------------------
     number: str | None = None
@@ -593,6 +607,8 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         number = canonical_number(self_ref.group("num")) if self_ref.group("num") else None
         suffix = canonical_number(self_ref.group("suf")) if self_ref.group("suf") else None
     code = number or suffix or ""
+    if number and (own := [m for m in self_refs if m.group("num") and canonical_number(m.group("num")) == number]):
+        self_ref = own[0]
 
     # --- document type and title -------------------------------------------------------------
     doc_type: str | None = None
@@ -617,14 +633,12 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
             lambda: normalize_doc_type(self_ref.group("type")) if self_ref else None,
             lambda: _most_common_self_mention(text),
         )
-    elif code and (by_code := doc_type_from_number(code)) and by_code == "Nghị quyết" and doc_type == "Luật":
-        doc_type = by_code
     if title is None and type_line_idx is None and lines and re.match(r"(?i)^(?:về\s+việc|v/v)\b", lines[0]):
         title = _title_after(lines, -1, "")
-    promulgation = _PROMULGATION_RE.search(preamble)
+    prom_issuer, prom_what = _promulgation(preamble, loc_hint)
     if doc_type in {"Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp"}:
-        if promulgation and promulgation.group("what").startswith(doc_type):
-            title = promulgation.group("what").strip()
+        if prom_what and prom_what.startswith(doc_type):
+            title = prom_what
         elif title:
             title = f"{doc_type} {title[:1].upper()}{title[1:]}"
 
@@ -632,7 +646,7 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
     issuer = _first(
         lambda: _issuer_from_header_block(lines, loc_hint),
         lambda: _issuer_from_promulgator(header, loc_hint),
-        lambda: _issuer_from_phrase(promulgation.group("auth"), loc_hint) if promulgation else None,
+        lambda: prom_issuer,
         lambda: _issuer_from_adoption(text, loc_hint),
         lambda: issuer_from_number(code, loc_hint) if code else None,
         lambda: _issuer_from_phrase(self_ref.group("auth"), loc_hint) if self_ref and self_ref.group("auth") else None,
@@ -675,6 +689,14 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         amends=[n for n in amends if n != number],
         effective_note=effective_note,
     )
+
+
+def _promulgation(preamble: str, loc_hint: str | None) -> tuple[str | None, str | None]:
+    """("Chính phủ", "Nghị định quy định …") from "Chính phủ ban hành Nghị định quy định …"."""
+    for m in _PROMULGATION_RE.finditer(preamble):
+        if auth := _issuer_from_phrase(m.group("auth"), loc_hint):
+            return auth, m.group("what").strip()
+    return None, None
 
 
 def _most_common_self_mention(text: str) -> str | None:
@@ -825,7 +847,9 @@ def _parse_effective(value: Any, issued: date | None) -> dict[str, Any]:
     return out
 
 
-def normalize_overrides(raw: dict[str, Any], loc_hint: str | None = None) -> dict[str, Any]:
+def normalize_overrides(
+    raw: dict[str, Any], loc_hint: str | None = None, issued_fallback: date | None = None
+) -> dict[str, Any]:
     """Parse a manifest/sidecar record into DocumentMetadata-typed values; drop what doesn't parse."""
     out: dict[str, Any] = {}
     for key in ("id", "access"):
@@ -839,7 +863,7 @@ def normalize_overrides(raw: dict[str, Any], loc_hint: str | None = None) -> dic
         out["issuer"] = issuer
     if issued := parse_date(raw.get("issued")):
         out["issued"] = issued
-    for key, val in _parse_effective(raw.get("effective"), out.get("issued")).items():
+    for key, val in _parse_effective(raw.get("effective"), out.get("issued") or issued_fallback).items():
         out[key] = val
     if expires := parse_date(raw.get("expires")):
         out["expires"] = expires
@@ -890,17 +914,14 @@ def load_overrides(manifest_path: Path | None, file_path: Path) -> dict[str, Any
         if sidecar.is_file():
             data = json.loads(sidecar.read_text(encoding="utf-8"))
             if isinstance(data, dict):
-                side = normalize_overrides(data, loc_hint)
-                if "effective_note" in side and "effective" not in side:
-                    raw.pop("effective", None)
-                raw.update(side)
+                raw.update(normalize_overrides(data, loc_hint, raw.get("issued")))
             break
     return raw
 
 
 def merge_metadata(extracted: DocumentMetadata, overrides: dict[str, Any]) -> DocumentMetadata:
     """Fields present and parseable in ``overrides`` win; everything else keeps the extracted value."""
-    parsed = normalize_overrides(overrides) if _needs_parsing(overrides) else dict(overrides)
+    parsed = normalize_overrides(overrides)
     data = extracted.model_dump()
     for field in DocumentMetadata.model_fields:
         value = parsed.get(field)
@@ -911,12 +932,6 @@ def merge_metadata(extracted: DocumentMetadata, overrides: dict[str, Any]) -> Do
     if data.get("effective") is None and data.get("issued") and ("ký" in note or "thông qua" in note):
         data["effective"] = data["issued"]
     return DocumentMetadata(**data)
-
-
-def _needs_parsing(overrides: dict[str, Any]) -> bool:
-    return "type" in overrides or any(
-        isinstance(overrides.get(k), str) for k in ("issued", "effective", "expires")
-    ) or any(isinstance(overrides.get(k), str) for k in _LIST_KEYS)
 
 
 def doc_id_for(path: Path, overrides: dict[str, Any]) -> str:

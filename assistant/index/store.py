@@ -223,10 +223,19 @@ class Index:
         result = VectorSyncResult()
         with self.sessions() as s:
             sql_ids = set(s.scalars(select(ChunkRow.id)))
-        orphans = self.vectors.all_ids() - sql_ids
+            tracked = set(s.scalars(select(ChunkVectorRow.chunk_id)))
+        chroma_ids = self.vectors.all_ids()
+        orphans = chroma_ids - sql_ids
         if orphans:
             self.vectors.delete(sorted(orphans))
             result.deleted = len(orphans)
+        lost = tracked - chroma_ids
+        if lost:
+            # SQL believes these are embedded but Chroma lost them (restored backup, wiped server).
+            with self.sessions.begin() as s:
+                lost_list = sorted(lost)
+                for i in range(0, len(lost_list), 500):
+                    s.execute(delete(ChunkVectorRow).where(ChunkVectorRow.chunk_id.in_(lost_list[i : i + 500])))
         pending = self.pending_chunks(embedder.name)
         done = 0
         if progress:

@@ -245,7 +245,8 @@ def docs_show(
     ):
         console.print(f"  {label}: {value}")
     dieu = [a for a in articles if a.kind == "dieu" and a.part == ""]
-    console.print(f"\n{len(dieu)} Điều" + (f", {len(articles) - len(dieu)} mục/phụ lục khác" if len(articles) > len(dieu) else ""))
+    others = len(articles) - len(dieu)
+    console.print(f"\n{len(dieu)} Điều" + (f", {others} mục/phụ lục khác" if others else ""))
     table = Table(show_header=True)
     for col in ("Phần", "Điều/Mục", "Tiêu đề", "Khoản", "Thuộc"):
         table.add_column(col)
@@ -307,7 +308,9 @@ def serve(
             task = progress.add_task("Nạp văn bản", total=None)
 
             def on_file(r) -> None:  # noqa: ANN001
-                progress.update(task, advance=1, total=job.state.files_total, description=f"Văn bản: {r.path.name[:40]}")
+                progress.update(
+                    task, advance=1, total=job.state.files_total, description=f"Văn bản: {r.path.name[:40]}"
+                )
                 if r.failed:
                     err_console.print(f"[red]Lỗi:[/] {r.message}")
 

@@ -61,6 +61,7 @@ def _is_rule(line: str) -> bool:
 
 _DATE_VN = r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})"
 _DATE_NUM = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+_DATE_NUM_LEAD = rf"(?:ngày\s+)?{_DATE_NUM}"
 _DATE_ANY_RE = re.compile(rf"{_DATE_VN}|(?:ngày\s+)?{_DATE_NUM}", re.IGNORECASE)
 
 
@@ -105,7 +106,7 @@ _ASCII_CODES = {"ND": "NĐ", "QD": "QĐ", "HDND": "HĐND", "DA": "ĐA", "CD": "C
 
 
 def canonical_number(raw: str) -> str:
-    """"171/2025/ND-CP" → "171/2025/NĐ-CP"; "07/2022/QĐ- UBND" → "07/2022/QĐ-UBND"."""
+    """Canonical spelling: "171/2025/ND-CP" → "171/2025/NĐ-CP"; "07/2022/QĐ- UBND" → "07/2022/QĐ-UBND"."""
     s = re.sub(r"\s*-\s*", "-", normalize_text(raw).strip())
     parts = s.split("/")
     suffix = "-".join(_ASCII_CODES.get(tok, tok) for tok in parts[-1].split("-"))
@@ -134,9 +135,7 @@ DOC_TYPES = [
     "Công điện", "Hướng dẫn", "Báo cáo", "Tờ trình",
 ]  # fmt: skip
 _TYPE_BY_UPPER = {t.upper(): t for t in DOC_TYPES}
-_TYPE_UPPER_RE = re.compile(
-    "|".join(re.escape(t) for t in sorted(_TYPE_BY_UPPER, key=len, reverse=True))
-)
+_TYPE_UPPER_RE = re.compile("|".join(re.escape(t) for t in sorted(_TYPE_BY_UPPER, key=len, reverse=True)))
 _TYPE_WORDS = "|".join(re.escape(t) for t in sorted(DOC_TYPES, key=len, reverse=True))
 
 _TYPE_BY_CODE = {
@@ -178,8 +177,33 @@ def doc_type_from_number(number: str) -> str | None:
 # Issuers
 # --------------------------------------------------------------------------------------------
 
-_LOC_STOP = (
-    r"TRUNG|SỞ|BAN|VĂN|PHÒNG|CỘNG|SỐ|GIÁM|CHỦ|CHI|CỤC|ĐỘC|LUẬT|NGHỊ|QUYẾT|KẾ|CHỈ|THÔNG|KHÓA|KHOÁ|KỲ|NHIỆM|NƯỚC"
+# Words that end a place name ("… HÀ NỘI TRUNG TÂM …", "… ĐẮK LẮK KHÓA X …").
+_LOC_STOP = "|".join(
+    [
+        "TRUNG",
+        "SỞ",
+        "BAN",
+        "VĂN",
+        "PHÒNG",
+        "CỘNG",
+        "SỐ",
+        "GIÁM",
+        "CHỦ",
+        "CHI",
+        "CỤC",
+        "ĐỘC",
+        "LUẬT",
+        "NGHỊ",
+        "QUYẾT",
+        "KẾ",
+        "CHỈ",
+        "THÔNG",
+        "KHÓA",
+        "KHOÁ",
+        "KỲ",
+        "NHIỆM",
+        "NƯỚC",
+    ]  # fmt: skip
 )
 _LOC = rf"(?:HÀ\s+NỘI|HỒ\s+CHÍ\s+MINH|(?:(?!(?:{_LOC_STOP})\b)[^\W\d_]+\s*){{1,3}})"
 _UNIT = r"THÀNH\s+PHỐ|TP\.?|TỈNH"
@@ -191,7 +215,9 @@ _MINISTRIES = {
     "NGOẠI GIAO": "Bộ Ngoại giao", "VĂN HÓA, THỂ THAO VÀ DU LỊCH": "Bộ Văn hóa, Thể thao và Du lịch",
     "DÂN TỘC VÀ TÔN GIÁO": "Bộ Dân tộc và Tôn giáo",
 }  # fmt: skip
-_MINISTRY_RE = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_MINISTRIES, key=len, reverse=True))
+_MINISTRY_RE = "|".join(
+    re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_MINISTRIES, key=len, reverse=True)
+)
 
 # Order matters: longer names before the names they contain.
 _AUTHORITY_ALTS: list[tuple[str, str]] = [
@@ -203,7 +229,10 @@ _AUTHORITY_ALTS: list[tuple[str, str]] = [
     ("ctn", r"CHỦ\s+TỊCH\s+NƯỚC"),
     ("hdnd", rf"(?:HỘI\s+ĐỒNG\s+NHÂN\s+DÂN|HĐND)(?:\s+(?P<u1>{_UNIT})(?:\s+(?P<l1>{_LOC}))?)?"),
     ("ubnd", rf"(?:ỦY\s+BAN\s+NHÂN\s+DÂN|UBND)(?:\s+(?P<u2>{_UNIT})(?:\s+(?P<l2>{_LOC}))?)?"),
-    ("ttpvhcc", rf"TRUNG\s+TÂM\s+PHỤC\s+VỤ\s+HÀNH\s+CHÍNH\s+CÔNG(?:\s+(?P<u3>{_UNIT})(?:\s+(?P<l3>{_LOC}))?)?"),
+    (
+        "ttpvhcc",
+        rf"TRUNG\s+TÂM\s+PHỤC\s+VỤ\s+HÀNH\s+CHÍNH\s+CÔNG(?:\s+(?P<u3>{_UNIT})(?:\s+(?P<l3>{_LOC}))?)?",
+    ),
     ("bo", rf"BỘ\s+(?P<min>{_MINISTRY_RE})"),
 ]
 _AUTHORITY_RE = re.compile("|".join(f"(?P<{k}>{p})" for k, p in _AUTHORITY_ALTS))
@@ -221,8 +250,10 @@ def _unit_name(unit: str | None) -> str:
 
 def _authority_name(m: re.Match[str], loc_hint: str | None) -> str:
     """Canonical issuer name for an ``_AUTHORITY_RE`` match (on upper-cased text)."""
-    kind = m.lastgroup if m.lastgroup in dict(_AUTHORITY_ALTS) else next(
-        k for k, _ in _AUTHORITY_ALTS if m.group(k)
+    kind = (
+        m.lastgroup
+        if m.lastgroup in dict(_AUTHORITY_ALTS)
+        else next(k for k, _ in _AUTHORITY_ALTS if m.group(k))
     )
     fixed = {
         "ubtvqh": "Ủy ban Thường vụ Quốc hội", "ttg": "Thủ tướng Chính phủ", "vpcp": "Văn phòng Chính phủ",
@@ -246,7 +277,7 @@ def _authority_name(m: re.Match[str], loc_hint: str | None) -> str:
 
 
 def normalize_issuer(value: Any, loc_hint: str | None = None) -> str | None:
-    """"Quốc hội khóa XVI (kỳ họp thứ Nhất)" → "Quốc hội"; unknown names are returned trimmed."""
+    """Canonical issuer: "Quốc hội khóa XVI (kỳ họp thứ Nhất)" → "Quốc hội"; unknown names trimmed."""
     if not isinstance(value, str) or not value.strip():
         return None
     s = re.sub(r"\([^)]*\)", " ", normalize_text(value))
@@ -317,9 +348,6 @@ _ARTICLE_END_RE = re.compile(
 _HEADER_DATE_RE = re.compile(
     rf"(?<![\w])[A-ZĐÀ-Ỹ][^\W\d_]*(?:\s+[A-ZĐÀ-Ỹ][^\W\d_]*){{0,3}}\s*,\s*(?:{_DATE_VN}|ngày\s+{_DATE_NUM})"
 )
-_PLACE_DATE_SPAN_RE = re.compile(
-    rf"[A-ZĐÀ-Ỹ][^\W\d_]*(?:\s+[A-ZĐÀ-Ỹ][^\W\d_]*){{0,3}}\s*,\s*ngày\s+[^\n]*?năm\s+\d{{4}}"
-)
 _HEADER_NUMBER_RE = re.compile(
     rf"(?:\b(?:Luật|Bộ\s+luật|Pháp\s+lệnh)\s+số|(?<![\w])Số)\s*:\s*(?:(?P<num>{_NUM_CORE})|[.…\s]*/\s*(?P<suf>{_NUM_TOKEN}(?:\s?-\s?{_NUM_TOKEN})*))"
 )
@@ -335,7 +363,8 @@ _ADOPTION_RE = re.compile(
     rf"\s+thông\s+qua\s+{_DATE_VN}"
 )
 _PROMULGATION_RE = re.compile(
-    rf"(?m)^[ \t]*(?P<auth>[^\n.;:]{{3,90}}?)\s+ban\s+hành\s+(?P<what>(?:{_TYPE_WORDS}|Quy\s+chế|Quy\s+định)\b[^\n]*?)\s*\.?[ \t]*$"
+    rf"(?m)^[ \t]*(?P<auth>[^\n.;:]{{3,90}}?)\s+ban\s+hành\s+"
+    rf"(?P<what>(?:{_TYPE_WORDS}|Quy\s+chế|Quy\s+định)\b[^\n]*?)\s*\.?[ \t]*$"
 )
 _EFFECTIVE_RE = re.compile(
     rf"(?<!của )(?<!tại )(?<![\w])(?P<subj>{_TYPE_WORDS})(?:\s+này(?:\s+[^.;\n]{{0,60}}?)?)?"
@@ -371,7 +400,8 @@ def _articles(text: str) -> list[tuple[str, str, int, int]]:
 _ACRONYMS = {"UBND", "HĐND", "TTHC", "CNTT", "PCCC", "VPHC", "CBCCVC", "TP", "UBTVQH", "MTTQ", "THPT", "AI"}
 _PROPER_NOUNS = [
     ("hà nội", "Hà Nội"), ("việt nam", "Việt Nam"), ("thủ đô", "Thủ đô"), ("chính phủ", "Chính phủ"),
-    ("quốc hội", "Quốc hội"), ("ủy ban nhân dân", "Ủy ban nhân dân"), ("hội đồng nhân dân", "Hội đồng nhân dân"),
+    ("quốc hội", "Quốc hội"), ("ủy ban nhân dân", "Ủy ban nhân dân"),
+    ("hội đồng nhân dân", "Hội đồng nhân dân"),
     ("thủ tướng", "Thủ tướng"), ("trung tâm phục vụ hành chính công", "Trung tâm Phục vụ hành chính công"),
     ("hồ chí minh", "Hồ Chí Minh"), ("mặt trận tổ quốc", "Mặt trận Tổ quốc"), ("đảng", "Đảng"),
 ]  # fmt: skip
@@ -382,8 +412,8 @@ def _is_shouted(s: str) -> bool:
     return len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) >= 0.8
 
 
-def sentence_case(s: str, *, capitalize_first: bool = True) -> str:
-    """Lower a shouted (all-caps) line, keeping codes, acronyms and common proper nouns."""
+def sentence_case(s: str, *, capitalize_first: bool = True, places: Iterable[str] = ()) -> str:
+    """Lower a shouted (all-caps) line, keeping codes, acronyms and common proper nouns (and ``places``)."""
     if not _is_shouted(s):
         return s
     words = []
@@ -392,9 +422,9 @@ def sentence_case(s: str, *, capitalize_first: bool = True) -> str:
         keep = any(c.isdigit() for c in core) or "/" in core or core in _ACRONYMS
         words.append(w if keep else w.lower())
     out = " ".join(words)
-    for low, proper in _PROPER_NOUNS:
+    for low, proper in [*_PROPER_NOUNS, *((p.lower(), p) for p in places if p)]:
         out = re.sub(rf"(?<!\w){re.escape(low)}(?!\w)", proper, out)
-    out = re.sub(r"(?<!\w)(luật|nghị quyết|nghị định|quyết định|thông tư|chỉ thị)(?= số\b)",
+    out = re.sub(r"(?<!\w)(luật|nghị quyết|nghị định|quyết định|thông tư|chỉ thị)(?= (?:số\b|\d))",
                  lambda m: m.group(1).capitalize(), out)  # fmt: skip
     out = re.sub(r"(?<!\w)luật(?= [A-ZĐÀ-Ỹ])", "Luật", out)
     out = re.sub(r"(?<!\w)sở (\w)", lambda m: "Sở " + m.group(1).upper(), out)
@@ -427,7 +457,7 @@ _TITLE_STOP_RE = re.compile(
 )
 
 
-def _title_after(lines: list[str], idx: int, rest: str) -> str | None:
+def _title_after(lines: list[str], idx: int, rest: str, places: Iterable[str] = ()) -> str | None:
     """Collect the trích yếu from ``rest`` (after the type word) and the following header lines."""
     segments: list[str] = []
     first = rest.strip(" .:-_")
@@ -457,7 +487,7 @@ def _title_after(lines: list[str], idx: int, rest: str) -> str | None:
             runs[-1] += " " + s
         else:
             runs.append(s)
-    parts = [sentence_case(r, capitalize_first=(i == 0)) for i, r in enumerate(runs)]
+    parts = [sentence_case(r, capitalize_first=(i == 0), places=places) for i, r in enumerate(runs)]
     title = re.sub(r"\s+", " ", " ".join(parts)).strip(" .;,-")
     return title or None
 
@@ -474,7 +504,9 @@ _PARTIAL_RE = re.compile(
 _PASSIVE_SPAN_RE = re.compile(
     r"(?:đã\s+)?được\s+sửa\s+đổi,?\s+bổ\s+sung[^;]*?(?=hết\s+hiệu\s+lực|\(sau\s+đây|;|$)", re.DOTALL
 )
-_VERB_RE = re.compile(r"hết\s+hiệu\s+lực|thay\s+thế|bãi\s+bỏ|hủy\s+bỏ|sửa\s+đổi(?:,?\s+bổ\s+sung)?|bổ\s+sung", re.IGNORECASE)
+_VERB_RE = re.compile(
+    r"hết\s+hiệu\s+lực|thay\s+thế|bãi\s+bỏ|hủy\s+bỏ|sửa\s+đổi(?:,?\s+bổ\s+sung)?|bổ\s+sung", re.IGNORECASE
+)
 # "sửa đổi, bổ sung" acts only at the start of a clause ("a) Sửa đổi, bổ sung: …", "… này sửa đổi …");
 # elsewhere it describes a cited document ("Nghị định số 09/2010 … sửa đổi, bổ sung một số điều của …").
 _CLAUSE_START_RE = re.compile(r"(?:^(?:[a-zđ]\)|\d+[a-z]?\.|Điều\s+\d+[a-zđ]?\.)?\s*|\bnày\s+)$")
@@ -502,7 +534,9 @@ def _refs_in(span: str) -> list[tuple[int, str]]:
     return refs
 
 
-def _collect_from_span(span: str, lead: str, replaces: list[str], amends: list[str], force_partial: bool) -> None:
+def _collect_from_span(
+    span: str, lead: str, replaces: list[str], amends: list[str], force_partial: bool
+) -> None:
     """Refs of ``span``; partial (amends) when the text before a segment's first ref says so."""
     pos = 0
     for segment in span.split(";"):
@@ -594,6 +628,7 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
     header_flat = " ".join(lines)
     header_upper = header_flat.upper()
     loc_hint = _location_hint(filename, header_upper)
+    places = [loc_hint] if loc_hint else []
     self_refs = list(_SELF_REF_RE.finditer(text))
     self_ref = self_refs[0] if self_refs else None
 
@@ -607,7 +642,9 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         number = canonical_number(self_ref.group("num")) if self_ref.group("num") else None
         suffix = canonical_number(self_ref.group("suf")) if self_ref.group("suf") else None
     code = number or suffix or ""
-    if number and (own := [m for m in self_refs if m.group("num") and canonical_number(m.group("num")) == number]):
+    if number and (
+        own := [m for m in self_refs if m.group("num") and canonical_number(m.group("num")) == number]
+    ):
         self_ref = own[0]
 
     # --- document type and title -------------------------------------------------------------
@@ -623,7 +660,7 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
             type_line_idx = i
             rest = line[tm.end() :]
             rest = re.split(r"Căn\s+cứ", rest)[0]
-            title = _title_after(lines, i, rest)
+            title = _title_after(lines, i, rest, places)
             break
         if doc_type:
             break
@@ -633,8 +670,11 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
             lambda: normalize_doc_type(self_ref.group("type")) if self_ref else None,
             lambda: _most_common_self_mention(text),
         )
-    if title is None and type_line_idx is None and lines and re.match(r"(?i)^(?:về\s+việc|v/v)\b", lines[0]):
-        title = _title_after(lines, -1, "")
+    if title is None and type_line_idx is None:
+        # No type word in the header (công văn, damaged crawls): the "V/v …" / "VỀ VIỆC …" line.
+        vv = next((i for i, ln in enumerate(lines) if re.match(r"(?i)^(?:về\s+việc|v/v)\b", ln)), None)
+        if vv is not None:
+            title = _title_after(lines, vv - 1, "", places)
     prom_issuer, prom_what = _promulgation(preamble, loc_hint)
     if doc_type in {"Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp"}:
         if prom_what and prom_what.startswith(doc_type):
@@ -649,7 +689,11 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         lambda: prom_issuer,
         lambda: _issuer_from_adoption(text, loc_hint),
         lambda: issuer_from_number(code, loc_hint) if code else None,
-        lambda: _issuer_from_phrase(self_ref.group("auth"), loc_hint) if self_ref and self_ref.group("auth") else None,
+        lambda: (
+            _issuer_from_phrase(self_ref.group("auth"), loc_hint)
+            if self_ref and self_ref.group("auth")
+            else None
+        ),
     )
 
     # --- issued ------------------------------------------------------------------------------
@@ -662,7 +706,9 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         return _mkdate(m.group(2), m.group(3), m.group(4)) if m else None
 
     def self_ref_date() -> date | None:
-        if not self_ref or (number and self_ref.group("num") and canonical_number(self_ref.group("num")) != number):
+        if not self_ref or (
+            number and self_ref.group("num") and canonical_number(self_ref.group("num")) != number
+        ):
             return None
         if self_ref.group("y1"):
             return _mkdate(self_ref.group("d1"), self_ref.group("m1"), self_ref.group("y1"))
@@ -711,7 +757,9 @@ def _issuer_from_header_block(lines: list[str], loc_hint: str | None) -> str | N
     for line in lines[:6]:
         if _is_rule(line):
             continue
-        cut = re.search(r"CỘNG\s+HÒA|Độc\s+lập|(?<![\w])Số\s*:|\b(?:Luật|Bộ\s+luật)\s+số\s*:|,\s*ngày\s", line)
+        cut = re.search(
+            r"CỘNG\s+HÒA|Độc\s+lập|(?<![\w])Số\s*:|\b(?:Luật|Bộ\s+luật)\s+số\s*:|,\s*ngày\s", line
+        )
         block.append(line[: cut.start()] if cut else line)
         if cut:
             break
@@ -757,6 +805,9 @@ def _issuer_from_adoption(text: str, loc_hint: str | None) -> str | None:
     return _issuer_from_phrase(m.group("auth"), loc_hint) if m else None
 
 
+_AMENDING_ARTICLE_RE = re.compile(
+    r"(?i)(?:sửa\s+đổi|bổ\s+sung|bãi\s+bỏ)[^\n]*(?:luật|văn\s+bản|nghị\s+định)[^\n]*liên\s+quan"
+)
 _RELATIVE_SIGNED = re.compile(r"^(?:ngày|thời\s+điểm)\s+(?:được\s+)?ký(?:\s+ban\s+hành)?\b")
 _RELATIVE_ADOPTED = re.compile(r"^(?:ngày|thời\s+điểm)\s+(?:[^\s]+\s+này\s+)?(?:được\s+)?thông\s+qua\b")
 
@@ -780,9 +831,9 @@ def _effective_clause(
         elif dm := _DATE_ANY_RE.match(when):
             effective = _date_from_match(dm)
         extra = []
-        if am := re.search(rf"áp\s+dụng\s+(?:kể\s+)?từ\s+(?:{_DATE_VN}|ngày\s+{_DATE_NUM})", when + tail):
-            if d := _date_from_match(am):
-                extra.append(f"áp dụng từ {_fmt(d)}")
+        applies = re.search(rf"áp\s+dụng\s+(?:kể\s+)?từ\s+(?:{_DATE_VN}|ngày\s+{_DATE_NUM})", when + tail)
+        if applies and (d := _date_from_match(applies)):
+            extra.append(f"áp dụng từ {_fmt(d)}")
         if tm := re.search(r",\s*(trừ\s+(?:trường\s+hợp\s+)?[^.;\n]{3,120})", when):
             exception = tm.group(1).strip()
             art = next((a for a in articles if a[2] <= eff.start() < a[3]), None)
@@ -792,10 +843,12 @@ def _effective_clause(
         if extra:
             note = "; ".join([note, *extra] if note else extra)
         art = next((a for a in articles if a[2] <= eff.start() < a[3]), None)
-        block = text[art[2] : art[3]] if art else text[text.rfind("\n", 0, eff.start()) + 1 : eff.end() + 1500]
+        block = (
+            text[art[2] : art[3]] if art else text[text.rfind("\n", 0, eff.start()) + 1 : eff.end() + 1500]
+        )
         replaces, amends = _replaces_amends(block)
-    for num, title, start, end in articles:
-        if re.match(r"(?i)(?:sửa\s+đổi|bổ\s+sung|bãi\s+bỏ)[^\n]*(?:luật|văn\s+bản|nghị\s+định)[^\n]*liên\s+quan", title):
+    for _num, title, start, end in articles:
+        if _AMENDING_ARTICLE_RE.match(title):
             _, more = _replaces_amends(text[start:end], force_partial=True)
             amends.extend(n for n in more if n not in amends and n not in replaces)
     return effective, note, replaces, amends
@@ -822,7 +875,7 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _parse_effective(value: Any, issued: date | None) -> dict[str, Any]:
-    """"01/07/2026 (khoản 4 …)" → date + note; "từ ngày ký…" → issued; "—" → nothing."""
+    """Manifest effective: "01/07/2026 (khoản 4 …)" → date + note; "từ ngày ký…" → issued; "—" → none."""
     if isinstance(value, date):
         return {"effective": value}
     if not isinstance(value, str) or value.strip().casefold() in _EMPTY_VALUES:
@@ -831,7 +884,9 @@ def _parse_effective(value: Any, issued: date | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if d := parse_date(s):
         out["effective"] = d
-        rest = re.sub(rf"^(?:(?:kể\s+)?từ\s+)?(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_DATE_VN}|(?:ngày\s+)?{_DATE_NUM})", "", s)
+        rest = re.sub(
+            rf"^(?:(?:kể\s+)?từ\s+)?(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_DATE_VN}|{_DATE_NUM_LEAD})", "", s
+        )
         rest = rest.strip().strip("()").strip(" ;,")
         if rest:
             out["effective_note"] = rest
@@ -841,9 +896,8 @@ def _parse_effective(value: Any, issued: date | None) -> dict[str, Any]:
             out["effective"] = issued
     if m := re.search(rf"hết\s+hiệu\s+lực\s+(?:(?:kể\s+)?từ\s+)?(?:{_DATE_VN}|(?:ngày\s+)?{_DATE_NUM})", s):
         out["expires"] = _date_from_match(m)
-    if m := re.search(r"thay\s+thế\s+(.*)", s):
-        if refs := _as_list(m.group(1)):
-            out["replaces"] = refs
+    if (m := re.search(r"thay\s+thế\s+(.*)", s)) and (refs := _as_list(m.group(1))):
+        out["replaces"] = refs
     return out
 
 

@@ -116,11 +116,12 @@ def ingest_files(
 ) -> list[FileResult]:
     """Write every file's document to SQL (lexical index included). Vectors are a later step."""
     results = []
-    manifest = settings.manifest_path
     for path in files:
         result = FileResult(path=path)
         try:
-            overrides = load_overrides(manifest, path)
+            # A manifest.json beside the files describes them unless settings name another one.
+            manifest = settings.manifest_path or (path.parent / "manifest.json")
+            overrides = load_overrides(manifest if manifest.exists() else None, path)
             doc_access = access or overrides.get("access") or settings.default_access
             result.doc_id = doc_id_for(path, overrides)
             raw = path.read_bytes()

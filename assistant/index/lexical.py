@@ -117,7 +117,7 @@ def search(
         terms = [*syl, *wrd, *fol]
         params["q"] = " | ".join(dict.fromkeys(t.replace("'", "") for t in terms))
         w = weights
-        params["wt"] = "{%f,%f,%f,%f}" % (0.0, w.folded / 2, w.words / 2, w.syllables / 2)
+        params["wt"] = f"{{0,{w.folded / 2},{w.words / 2},{w.syllables / 2}}}"
         sql = (
             "SELECT l.chunk_id, ts_rank(CAST(:wt AS float4[]), l.tsv, q) AS score"
             " FROM chunk_lexical l JOIN chunks c ON c.id = l.chunk_id,"

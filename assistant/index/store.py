@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -34,10 +33,6 @@ def chunk_hash(embed_text: str, meta: dict[str, Any]) -> str:
     """Vectors are keyed by text *and* the metadata Chroma filters on (access, type…)."""
     payload = embed_text + "\x00" + json.dumps(meta, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _date_int(d: date | None) -> int:
-    return int(d.strftime("%Y%m%d")) if d else 0
 
 
 @dataclass
@@ -138,7 +133,7 @@ class Index:
             carried = []
             for c in chunks:
                 art = articles[c.article_key]
-                meta = self.vector_metadata(doc, art.part, art.kind, c, source.access)
+                meta = self.vector_metadata(doc.doc_id, art.part, art.kind, c.article_key, source.access)
                 h = chunk_hash(c.embed_text, meta)
                 s.add(
                     ChunkRow(
@@ -164,18 +159,10 @@ class Index:
             lexical.write(s.connection(), ((c.chunk_id, doc.doc_id, c.embed_text) for c in chunks))
 
     @staticmethod
-    def vector_metadata(doc: ParsedDocument, part: str, kind: str, chunk: Chunk, access: str) -> dict[str, Any]:
-        md = doc.metadata
-        return {
-            "doc_id": doc.doc_id,
-            "article_id": f"{doc.doc_id}:{chunk.article_key}",
-            "part": part,
-            "kind": kind,
-            "access": access,
-            "doc_type": md.doc_type or "",
-            "issuer": md.issuer or "",
-            "issued": _date_int(md.issued),
-        }
+    def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str) -> dict[str, Any]:
+        """What Chroma filters on. Type/issuer/date filters become a doc_id list computed in SQL,
+        so a metadata correction does not force re-embedding."""
+        return {"doc_id": doc_id, "article_id": f"{doc_id}:{article_key}", "part": part, "kind": kind, "access": access}
 
     def _delete_document(self, s: Session, doc_id: str) -> None:
         lexical.delete_document(s.connection(), doc_id)
@@ -265,18 +252,7 @@ class Index:
         return result
 
     def _row_metadata(self, row: ChunkRow) -> dict[str, Any]:
-        with self.sessions() as s:
-            doc = s.get(DocumentRow, row.doc_id)
-        return {
-            "doc_id": row.doc_id,
-            "article_id": row.article_id,
-            "part": row.part,
-            "kind": row.kind,
-            "access": row.access,
-            "doc_type": (doc.doc_type if doc else "") or "",
-            "issuer": (doc.issuer if doc else "") or "",
-            "issued": _date_int(doc.issued if doc else None),
-        }
+        return self.vector_metadata(row.doc_id, row.part, row.kind, row.article_id.split(":", 1)[1], row.access)
 
     # -- reads -------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:

@@ -225,9 +225,7 @@ def unknown_characters(text: str) -> int:
     count = 0
     for ch in text:
         code = ord(ch)
-        if (0x80 <= code <= 0xFF and ch not in _LATIN1_OK) or ch == "\ufffd":
-            count += 1
-        elif code < 0x20 and ch not in "\n\r\t":
+        if (0x80 <= code <= 0xFF and ch not in _LATIN1_OK) or ch == "\ufffd" or code < 0x20 and ch not in "\n\r\t":
             count += 1
     return count
 

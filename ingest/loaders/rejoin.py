@@ -31,8 +31,7 @@ _SENTENCE_END = ".:;!?…"
 _CLOSERS = "”’\"')]»*"
 _OPENERS = "“‘\"'([«*"
 _CONNECTORS = frozenset(
-    "và hoặc của tại theo với cho về từ đến tới trong ngoài trên dưới giữa các những mọi số ngày "
-    "tháng năm là do để bởi mà thì nếu khi như gồm thuộc vào qua cùng đối khoản điểm".split()
+    ["và", "hoặc", "của", "tại", "theo", "với", "cho", "về", "từ", "đến", "tới", "trong", "ngoài", "trên", "dưới", "giữa", "các", "những", "mọi", "số", "ngày", "tháng", "năm", "là", "do", "để", "bởi", "mà", "thì", "nếu", "khi", "như", "gồm", "thuộc", "vào", "qua", "cùng", "đối", "khoản", "điểm"]
 )
 _TABLE_CELL_SEPARATOR = " | "
 

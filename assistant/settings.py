@@ -32,6 +32,19 @@ class Settings(BaseSettings):
     default_access: str = "public"
     chunk_max_chars: int = 1800  # long articles are split by khoản beyond this size
 
+    # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
+    retrieval_candidates: int = 100
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    lexical_weight: float = 0.5
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    dense_floor: float = 0.75
+    dense_ceiling: float = 0.92
+    named_doc_boost: float = 0.5
+    article_number_boost: float = 0.3
+    annex_factor: float = 0.8
+    not_in_force_factor: float = 0.85
+
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -130,8 +130,7 @@ def render(results: dict[str, Any], console: Console) -> None:
         console.print("[bold]Misses:[/bold]")
         for miss in results["misses"]:
             console.print(
-                f"  {miss['file']} · {miss['field']}: extracted {miss['extracted']!r}, "
-                f"manifest {miss['expected']!r}"
+                f"  {miss['file']} · {miss['field']}: extracted {miss['extracted']!r}, manifest {miss['expected']!r}"
             )
 
 

@@ -102,7 +102,7 @@ def _fmt(d: date) -> str:
 _NUM_TOKEN = r"[A-ZĐ][A-Za-zĐđ0-9]*"
 _NUM_CORE = rf"\d{{1,5}}(?:/\d{{4}})?/{_NUM_TOKEN}(?:\s?-\s?{_NUM_TOKEN})*"
 NUMBER_RE = re.compile(rf"(?<![\w/]){_NUM_CORE}(?![\w/])")
-_ASCII_CODES = {"ND": "NĐ", "QD": "QĐ", "HDND": "HĐND", "DA": "ĐA", "CD": "CĐ", "HD": "HD"}
+_ASCII_CODES = {"ND": "NĐ", "QD": "QĐ", "HDND": "HĐND", "DA": "ĐA", "CD": "CĐ"}
 
 
 def canonical_number(raw: str) -> str:
@@ -142,7 +142,6 @@ _TYPE_BY_CODE = {
     "NĐ": "Nghị định", "NQ": "Nghị quyết", "QĐ": "Quyết định", "KH": "Kế hoạch", "CT": "Chỉ thị",
     "TT": "Thông tư", "TTLT": "Thông tư liên tịch", "NQLT": "Nghị quyết liên tịch", "TB": "Thông báo",
     "CĐ": "Công điện", "HD": "Hướng dẫn", "BC": "Báo cáo", "TTr": "Tờ trình", "PL": "Pháp lệnh",
-    "L": "Luật", "HP": "Hiến pháp",
 }  # fmt: skip
 
 
@@ -215,9 +214,7 @@ _MINISTRIES = {
     "NGOẠI GIAO": "Bộ Ngoại giao", "VĂN HÓA, THỂ THAO VÀ DU LỊCH": "Bộ Văn hóa, Thể thao và Du lịch",
     "DÂN TỘC VÀ TÔN GIÁO": "Bộ Dân tộc và Tôn giáo",
 }  # fmt: skip
-_MINISTRY_RE = "|".join(
-    re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_MINISTRIES, key=len, reverse=True)
-)
+_MINISTRY_RE = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_MINISTRIES, key=len, reverse=True))
 
 # Order matters: longer names before the names they contain.
 _AUTHORITY_ALTS: list[tuple[str, str]] = [
@@ -250,11 +247,7 @@ def _unit_name(unit: str | None) -> str:
 
 def _authority_name(m: re.Match[str], loc_hint: str | None) -> str:
     """Canonical issuer name for an ``_AUTHORITY_RE`` match (on upper-cased text)."""
-    kind = (
-        m.lastgroup
-        if m.lastgroup in dict(_AUTHORITY_ALTS)
-        else next(k for k, _ in _AUTHORITY_ALTS if m.group(k))
-    )
+    kind = m.lastgroup if m.lastgroup in dict(_AUTHORITY_ALTS) else next(k for k, _ in _AUTHORITY_ALTS if m.group(k))
     fixed = {
         "ubtvqh": "Ủy ban Thường vụ Quốc hội", "ttg": "Thủ tướng Chính phủ", "vpcp": "Văn phòng Chính phủ",
         "cp": "Chính phủ", "qh": "Quốc hội", "ctn": "Chủ tịch nước",
@@ -343,7 +336,7 @@ _BODY_START_RE = re.compile(r"(?m)^\s*(?:Điều\s+1\s*\.|Chương\s+I\b|I\.\s)|
 _ARTICLE_RE = re.compile(r"(?m)^[ \t]*Điều\s+(\d+[a-zđ]?)\s*\.[ \t]*([^\n]*)")
 _ARTICLE_END_RE = re.compile(
     r"(?m)^[ \t]*(?:Điều\s+\d+[a-zđ]?\s*\.|Chương\s+[IVXLC\d]+\b|Nơi\s+nhận|TM\.|KT\.|PHỤ\s+LỤC|Phụ\s+lục\b)"
-    r"|[^\n]*thông\s+qua\s+ngày"
+    r"|(?m:^[^\n]*?thông\s+qua\s+ngày)"
 )
 _HEADER_DATE_RE = re.compile(
     rf"(?<![\w])[A-ZĐÀ-Ỹ][^\W\d_]*(?:\s+[A-ZĐÀ-Ỹ][^\W\d_]*){{0,3}}\s*,\s*(?:{_DATE_VN}|ngày\s+{_DATE_NUM})"
@@ -534,32 +527,28 @@ def _refs_in(span: str) -> list[tuple[int, str]]:
     return refs
 
 
-def _collect_from_span(
-    span: str, lead: str, replaces: list[str], amends: list[str], force_partial: bool
-) -> None:
-    """Refs of ``span``; partial (amends) when the text before a segment's first ref says so."""
-    pos = 0
+def _collect_from_span(span: str, replaces: list[str], amends: list[str], force_partial: bool) -> None:
+    """Refs of ``span``; partial (→ amends) when the text before a segment's first ref says so."""
     for segment in span.split(";"):
         refs = _refs_in(segment)
         if refs:
-            head = (lead if pos == 0 else "") + segment[: refs[0][0]]
+            head = segment[: refs[0][0]]
             target = amends if force_partial or _PARTIAL_RE.search(head) else replaces
             for _, num in refs:
                 if num not in target:
                     target.append(num)
-        pos += len(segment) + 1
 
 
 def _replaces_amends(article: str, force_partial: bool = False) -> tuple[list[str], list[str]]:
     replaces: list[str] = []
     amends: list[str] = []
-    list_mode: tuple[bool] | None = None  # set after "… sau đây hết hiệu lực …:" (partial?)
+    list_partial: bool | None = None  # set after "… sau đây hết hiệu lực …:" (items follow)
     for sent in _split_sentences(article):
-        if list_mode is not None:
+        if list_partial is not None:
             if re.match(r"^[a-zđ]\)\s", sent):
-                _collect_from_span(sent, "", replaces, amends, force_partial or list_mode[0])
+                _collect_from_span(sent, replaces, amends, force_partial or list_partial)
                 continue
-            list_mode = None
+            list_partial = None
         if sent.startswith("Trường hợp"):
             continue
         verbs = list(_VERB_RE.finditer(sent))
@@ -575,8 +564,8 @@ def _replaces_amends(article: str, force_partial: bool = False) -> tuple[list[st
                 start = max(0, before.rfind(";") + 1)
                 refs_span = sent[start : vm.start()]
                 if not NUMBER_RE.search(refs_span) and sent.rstrip().endswith(":"):
-                    list_mode = (bool(_PARTIAL_RE.search(refs_span)),)
-                _collect_from_span(refs_span, "", replaces, amends, force_partial)
+                    list_partial = bool(_PARTIAL_RE.search(refs_span))
+                _collect_from_span(refs_span, replaces, amends, force_partial)
             else:
                 after = sent[vm.end() :]
                 first = NUMBER_RE.search(after)
@@ -588,7 +577,7 @@ def _replaces_amends(article: str, force_partial: bool = False) -> tuple[list[st
                     or verb.startswith(("sửa", "bổ"))
                     or ("toàn bộ" not in lead and bool(_PARTIAL_RE.search(lead)))
                 )
-                _collect_from_span(after, "", replaces if not partial else amends, amends, partial)
+                _collect_from_span(after, replaces, amends, partial)
             break
     amends = [n for n in amends if n not in replaces]
     return replaces, amends
@@ -642,9 +631,7 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         number = canonical_number(self_ref.group("num")) if self_ref.group("num") else None
         suffix = canonical_number(self_ref.group("suf")) if self_ref.group("suf") else None
     code = number or suffix or ""
-    if number and (
-        own := [m for m in self_refs if m.group("num") and canonical_number(m.group("num")) == number]
-    ):
+    if number and (own := [m for m in self_refs if m.group("num") and canonical_number(m.group("num")) == number]):
         self_ref = own[0]
 
     # --- document type and title -------------------------------------------------------------
@@ -689,11 +676,7 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         lambda: prom_issuer,
         lambda: _issuer_from_adoption(text, loc_hint),
         lambda: issuer_from_number(code, loc_hint) if code else None,
-        lambda: (
-            _issuer_from_phrase(self_ref.group("auth"), loc_hint)
-            if self_ref and self_ref.group("auth")
-            else None
-        ),
+        lambda: _issuer_from_phrase(self_ref.group("auth"), loc_hint) if self_ref and self_ref.group("auth") else None,
     )
 
     # --- issued ------------------------------------------------------------------------------
@@ -706,9 +689,7 @@ def extract_metadata(text: str, filename: str | None = None) -> DocumentMetadata
         return _mkdate(m.group(2), m.group(3), m.group(4)) if m else None
 
     def self_ref_date() -> date | None:
-        if not self_ref or (
-            number and self_ref.group("num") and canonical_number(self_ref.group("num")) != number
-        ):
+        if not self_ref or (number and self_ref.group("num") and canonical_number(self_ref.group("num")) != number):
             return None
         if self_ref.group("y1"):
             return _mkdate(self_ref.group("d1"), self_ref.group("m1"), self_ref.group("y1"))
@@ -757,9 +738,7 @@ def _issuer_from_header_block(lines: list[str], loc_hint: str | None) -> str | N
     for line in lines[:6]:
         if _is_rule(line):
             continue
-        cut = re.search(
-            r"CỘNG\s+HÒA|Độc\s+lập|(?<![\w])Số\s*:|\b(?:Luật|Bộ\s+luật)\s+số\s*:|,\s*ngày\s", line
-        )
+        cut = re.search(r"CỘNG\s+HÒA|Độc\s+lập|(?<![\w])Số\s*:|\b(?:Luật|Bộ\s+luật)\s+số\s*:|,\s*ngày\s", line)
         block.append(line[: cut.start()] if cut else line)
         if cut:
             break
@@ -843,9 +822,7 @@ def _effective_clause(
         if extra:
             note = "; ".join([note, *extra] if note else extra)
         art = next((a for a in articles if a[2] <= eff.start() < a[3]), None)
-        block = (
-            text[art[2] : art[3]] if art else text[text.rfind("\n", 0, eff.start()) + 1 : eff.end() + 1500]
-        )
+        block = text[art[2] : art[3]] if art else text[text.rfind("\n", 0, eff.start()) + 1 : eff.end() + 1500]
         replaces, amends = _replaces_amends(block)
     for _num, title, start, end in articles:
         if _AMENDING_ARTICLE_RE.match(title):
@@ -884,9 +861,7 @@ def _parse_effective(value: Any, issued: date | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if d := parse_date(s):
         out["effective"] = d
-        rest = re.sub(
-            rf"^(?:(?:kể\s+)?từ\s+)?(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_DATE_VN}|{_DATE_NUM_LEAD})", "", s
-        )
+        rest = re.sub(rf"^(?:(?:kể\s+)?từ\s+)?(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_DATE_VN}|{_DATE_NUM_LEAD})", "", s)
         rest = rest.strip().strip("()").strip(" ;,")
         if rest:
             out["effective_note"] = rest

@@ -75,8 +75,14 @@ def content_hash(raw: bytes, overrides: dict, access: str) -> str:
 
 
 def doc_label(md: DocumentMetadata, doc_id: str) -> str:
-    """How chunks name their document: "Luật Thủ đô (02/2026/QH16)"."""
-    title = md.title or doc_id
+    """How chunks name their document: "Luật Thủ đô (02/2026/QH16)",
+    "Nghị định 170/2025/NĐ-CP quy định về tuyển dụng, sử dụng và quản lý công chức"."""
+    title = md.title or ""
+    if not title:
+        return " ".join(x for x in (md.doc_type, md.number) if x) or doc_id
+    if md.doc_type and not title.lower().startswith(md.doc_type.lower()):
+        head = " ".join(x for x in (md.doc_type, md.number) if x)
+        return f"{head} {title[0].lower()}{title[1:]}"
     return f"{title} ({md.number})" if md.number and md.number not in title else title
 
 

@@ -99,20 +99,25 @@ def search(
     k: int = 50,
     *,
     access: Sequence[str] | None = None,
+    doc_ids: Sequence[str] | None = None,
     weights: LexicalWeights = LexicalWeights(),
 ) -> list[tuple[str, float]]:
-    """Best chunks for the query as (chunk_id, score), higher is better."""
+    """Best chunks for the query as (chunk_id, score), higher is better.
+
+    ``access`` and ``doc_ids`` restrict the query itself (never filtered afterwards)."""
     syl, wrd, fol = _terms(query)
     if not syl:
         return []
     params: dict[str, object] = {"k": k}
     access_sql = ""
-    if access is not None:
-        names = [f"a{i}" for i in range(len(access))]
-        if not names:
+    for column, values, tag in (("c.access", access, "a"), ("c.doc_id", doc_ids, "d")):
+        if values is None:
+            continue
+        if not values:
             return []
-        access_sql = " AND c.access IN (" + ", ".join(f":{n}" for n in names) + ")"
-        params.update(dict(zip(names, access, strict=True)))
+        names = [f"{tag}{i}" for i in range(len(values))]
+        access_sql += f" AND {column} IN (" + ", ".join(f":{n}" for n in names) + ")"
+        params.update(dict(zip(names, values, strict=True)))
     if _is_pg(conn):
         terms = [*syl, *wrd, *fol]
         params["q"] = " | ".join(dict.fromkeys(t.replace("'", "") for t in terms))

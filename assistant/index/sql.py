@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.index import lexical
@@ -31,8 +33,16 @@ def make_engine(url: str) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
-    lexical.create(engine)
+    # Two processes may open a new index at once (CLI and service); the loser of the race retries.
+    for attempt in range(3):
+        try:
+            Base.metadata.create_all(engine)
+            lexical.create(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

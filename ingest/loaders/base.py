@@ -16,7 +16,7 @@ class LoaderError(Exception):
     def __init__(self, path: Path, message: str) -> None:
         self.path = Path(path)
         self.message = message
-        super().__init__(f"{self.path.name}: {message}")
+        super().__init__(self.path, message)  # keeps the error picklable across processes
 
     def __str__(self) -> str:
         return f"{self.path.name}: {self.message}"

@@ -8,7 +8,8 @@ Latin-1, e.g. "§iÒu 1. Ph¹m vi" (TCVN3) or "Ñieàu 1. Phaïm vi" (VNI) for "
   letters of VN1 that sit in free Latin-1 slots (Ằ Ẳ Ẵ Ắ Ầ Ẩ Ẫ Ấ Ề Ể Ễ Ế Ồ Ổ Ỗ Ố) are decoded too.
   Other upper-case toned letters only exist in the "H" fonts (``.VnTimeH``), which draw the
   lower-case codes as capitals; ``convert_legacy`` restores their case when the surrounding word
-  or line is written in capitals.
+  or line is written in capitals, or when the letter opens a sentence ("Ủy ban …" after a full
+  stop or a heading). Inside a sentence the case of such a letter cannot be known.
 * VNI writes a base letter followed by one mark byte ("a" + "ù" = "á", "a" + "á" = "ấ").
 
 ``detect_legacy`` only answers for text that is not already Vietnamese Unicode, so ordinary
@@ -37,14 +38,13 @@ _TCVN3_HIGH = (
 if len(_TCVN3_HIGH) != 96:  # pragma: no cover - guards against an edit that shifts the table
     raise RuntimeError("TCVN3 table must cover bytes 0xA0–0xFF")
 
-TCVN3_TABLE: dict[str, str] = {
-    chr(0xA0 + i): letter for i, letter in enumerate(_TCVN3_HIGH) if letter != "\0"
-}
+TCVN3_TABLE: dict[str, str] = {chr(0xA0 + i): letter for i, letter in enumerate(_TCVN3_HIGH) if letter != "\0"}
 # TCVN 5712 also has combining tone marks; they only make sense right after a vowel.
 _TCVN3_COMBINING = {"°": "\u0300", "±": "\u0309", "²": "\u0303", "³": "\u0301", "´": "\u0323"}
 
-# Characters that occur in TCVN3 text but never in Vietnamese Unicode nor in VNI text.
-_TCVN3_MARKERS = frozenset(c for c in TCVN3_TABLE if 0xA1 <= ord(c) <= 0xBF) | frozenset("ÇÐ×Þßç÷þ")
+# TCVN3 letters in 0xA1–0xBF (à á ả ã ạ ă â ê ô ơ ư đ …): symbols in Windows-1252/1258, never
+# used for letters by VNI or Windows-1258, so they tell TCVN3 apart from both.
+_TCVN3_MARKERS = frozenset(c for c in TCVN3_TABLE if 0xA1 <= ord(c) <= 0xBF)
 
 # --- VNI ---------------------------------------------------------------------------------------
 
@@ -200,16 +200,57 @@ def _convert_vni_line(line: str) -> str:
     return "".join(out)
 
 
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+# A toned lower-case letter after a sentence end was a capital typed in an "H" font.
+_SENTENCE_START = re.compile(r"(^|(?<!\.)[.!?]\s+|^[^\w\n]*)([“\"(]?)(\w)")
+# A heading line ("Điều 13. Thẩm quyền …", "CHƯƠNG I") is followed by a new sentence.
+_HEADING = re.compile(r"^(?:Điều|Chương|Mục|Phần|Phụ lục|Mẫu số)\s+\S+")
+
+
+def _is_toned_lower(ch: str) -> bool:
+    return ch.islower() and any(m in _TONES for m in unicodedata.normalize("NFD", ch))
+
+
+def _restore_sentence_capitals(line: str, after_break: bool) -> str:
+    def fix(match: re.Match[str]) -> str:
+        lead, quote, letter = match.groups()
+        at_line_start = match.start() == 0
+        if _is_toned_lower(letter) and (after_break or not at_line_start):
+            letter = letter.upper()
+        return f"{lead}{quote}{letter}"
+
+    return _SENTENCE_START.sub(fix, line)
+
+
+def _ends_sentence_or_heading(line: str) -> bool:
+    line = line.strip()
+    if not line or line[-1] in ".!?:" or _HEADING.match(line):
+        return True
+    return not any(c.islower() for c in line)
+
+
+def _convert_tcvn3_text(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    previous = ""
+    for line in lines:
+        if _has_vietnamese_unicode(line):
+            out.append(line)
+        else:
+            after_break = _ends_sentence_or_heading(previous)
+            out.append(_restore_sentence_capitals(_convert_tcvn3_line(line), after_break))
+        previous = out[-1]
+    return out
+
+
 def convert_legacy(text: str, encoding: str) -> str:
     """Convert TCVN3/VNI text to Unicode (NFC). Lines already in Vietnamese Unicode are kept."""
+    lines = text.split("\n")
     if encoding == TCVN3:
-        convert = _convert_tcvn3_line
+        converted = _convert_tcvn3_text(lines)
     elif encoding == VNI:
-        convert = _convert_vni_line
+        converted = [line if _has_vietnamese_unicode(line) else _convert_vni_line(line) for line in lines]
     else:
         raise ValueError(f"unknown legacy encoding: {encoding!r}")
-    lines = text.split("\n")
-    converted = [line if _has_vietnamese_unicode(line) else convert(line) for line in lines]
     return unicodedata.normalize("NFC", "\n".join(converted))
 
 

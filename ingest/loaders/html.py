@@ -17,15 +17,19 @@ from ingest.loaders.base import Extracted, LoaderError
 
 CELL_SEPARATOR = " | "
 
-_DROP = (
-    "script style noscript form nav aside footer template svg iframe object embed canvas "
-    "button select textarea input head title meta link map"
-).split()
+_DROP = [
+    *("script", "style", "noscript", "form", "nav", "aside", "footer", "template", "svg", "iframe"),
+    *("object", "embed", "canvas", "button", "select", "textarea", "input", "head", "title", "meta"),
+    *("link", "map"),
+]
 _HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 _BLOCK = frozenset(
-    "address article blockquote body caption center dd details dialog div dl dt fieldset figcaption "
-    "figure header hgroup hr html li main ol p section summary ul".split()
-) | frozenset(_HEADINGS)
+    {
+        *("address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog"),
+        *("div", "dl", "dt", "fieldset", "figcaption", "figure", "header", "hgroup", "hr", "html"),
+        *("li", "main", "ol", "p", "section", "summary", "ul", *_HEADINGS),
+    }
+)
 _LAYOUT_BLOCKS = ["p", "div", "li", *_HEADINGS]
 _NON_TEXT = (Comment, Declaration, Doctype, CData, ProcessingInstruction)
 _HAS_MARKER = re.compile(r"^(?:\d{1,3}[.)]|[a-zđ]\)|[-+•–])")
@@ -101,7 +105,7 @@ def _list_prefix(item: Tag) -> str:
     if parent.name == "ul":
         return "- "
     start = int(parent["start"]) if str(parent.get("start", "")).isdigit() else 1
-    siblings = [li for li in parent.find_all("li", recursive=False)]
+    siblings = parent.find_all("li", recursive=False)
     return f"{start + siblings.index(item)}. "
 
 
@@ -146,13 +150,12 @@ def _main_content(soup: BeautifulSoup) -> Tag:
 
 
 def _strip_chrome(soup: BeautifulSoup) -> None:
-    for tag in soup.find_all(_DROP):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"hidden": True}):
-        tag.decompose()
+    for tag in [*soup.find_all(_DROP), *soup.find_all(attrs={"hidden": True})]:
+        if not tag.decomposed:
+            tag.decompose()
     # A <header> is page chrome unless it carries the title of the main content.
     for tag in soup.find_all("header"):
-        if tag.find(_HEADINGS) is None or tag.find_parent(["main", "article"]) is None:
+        if not tag.decomposed and (tag.find(_HEADINGS) is None or tag.find_parent(["main", "article"]) is None):
             tag.decompose()
 
 

@@ -14,7 +14,7 @@ _STRONG = re.compile(r"(?<![*_])(\*\*|__)(?![*_])")
 _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*])")
 _EM_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])|(?<=[^\s_])_(?![\w_])")
 _TABLE_SEPARATOR = re.compile(r"^(?=.*\|)(?=.*-)[|:\-\s]+$")  # |---|:---:|
-_PROTECTED = re.compile("[\U000F0000-\U000F007F]")
+_PROTECTED = re.compile("[\U000f0000-\U000f007f]")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}>\s?")
 _FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 
@@ -22,8 +22,6 @@ _FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 def _table_row(line: str) -> str:
     """``| a | b |`` → ``a | b``; a bare ``|`` (a cell boundary in crawled text) → blank."""
     stripped = line.strip()
-    if _TABLE_SEPARATOR.match(stripped):
-        return ""
     if not stripped.startswith("|") and not (stripped.endswith("|") and " | " in stripped):
         return line
     cells = [cell.strip() for cell in stripped.strip("|").split("|")]
@@ -47,15 +45,21 @@ def _inline(line: str) -> str:
 
 
 def markdown_to_text(source: str) -> str:
-    """Plain text with one line per source line (blank where only markup was)."""
+    """Plain text line by line: blank where only markup was, table rules dropped, headings set apart."""
     out: list[str] = []
     for raw in _HTML_BREAK.sub("\n", source).split("\n"):
         if _FENCE.match(raw):
             out.append("")
             continue
+        if _TABLE_SEPARATOR.match(raw.strip()):
+            continue  # |---|:---:| carries no text
         line = _protect_escapes(_BLOCKQUOTE.sub("", raw))
-        if _HEADING.match(line):
+        # A heading or a one-cell table row is a block of its own: keep it off its neighbours.
+        alone = bool(_HEADING.match(line))
+        if alone:
             line = _HEADING_TAIL.sub("", _HEADING.sub("", line))
-        line = _table_row(line)
-        out.append(_restore_escapes(_inline(line)).strip())
+        row = _table_row(line)
+        alone = alone or (row != line and " | " not in row)
+        text = _restore_escapes(_inline(row)).strip()
+        out.extend(["", text, ""] if alone else [text])
     return "\n".join(out)

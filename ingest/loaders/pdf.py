@@ -17,6 +17,10 @@ MIN_LETTERS_PER_PAGE = 20
 _NO_TEXT = "không có lớp văn bản — cần OCR trước khi nạp"
 _ENCRYPTED = "tệp PDF được đặt mật khẩu (mã hóa), không mở được — hãy gỡ mật khẩu rồi nạp lại"
 _CORRUPT = "tệp PDF bị hỏng hoặc không đúng định dạng, không đọc được"
+_NEEDS_CRYPTO = (
+    "tệp PDF được mã hóa AES, máy chủ thiếu thư viện giải mã (gói cryptography) — "
+    "hãy gỡ bảo vệ tệp rồi nạp lại"
+)
 _TRUNCATED = "tệp PDF không hoàn chỉnh (bị cắt cụt) — hãy tải lại bản đầy đủ"
 _NOT_PDF = "không phải tệp PDF (thiếu phần đầu %PDF)"
 
@@ -24,7 +28,7 @@ _NOT_PDF = "không phải tệp PDF (thiếu phần đầu %PDF)"
 def _check_envelope(path: Path, data: bytes) -> None:
     if b"%PDF-" not in data[:1024]:
         raise LoaderError(path, _NOT_PDF)
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-4096:]:
         raise LoaderError(path, _TRUNCATED)
 
 
@@ -38,7 +42,9 @@ def _open(path: Path, data: bytes) -> PdfReader:
     if reader.is_encrypted:
         try:
             decrypted = reader.decrypt("")
-        except (DependencyError, NotImplementedError, PdfReadError) as exc:
+        except DependencyError as exc:
+            raise LoaderError(path, _NEEDS_CRYPTO) from exc
+        except (NotImplementedError, PdfReadError) as exc:
             raise LoaderError(path, _ENCRYPTED) from exc
         if not decrypted:
             raise LoaderError(path, _ENCRYPTED)
@@ -50,6 +56,8 @@ def _page_texts(path: Path, reader: PdfReader) -> list[str]:
         return [page.extract_text() or "" for page in reader.pages]
     except FileNotDecryptedError as exc:
         raise LoaderError(path, _ENCRYPTED) from exc
+    except DependencyError as exc:
+        raise LoaderError(path, _NEEDS_CRYPTO) from exc
     except Exception as exc:  # broken content streams, fonts, xref …
         raise LoaderError(path, _CORRUPT) from exc
 

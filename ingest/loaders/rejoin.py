@@ -1,10 +1,18 @@
 """Re-join hard-wrapped lines without ever gluing two legal units together.
 
 A line is appended to the previous one when the previous line does not end a sentence or a
-heading and the line continues it (starts lower-case, with a number that is not a khoản, or —
-when the text is visibly wrapped — upper-case right after a full-width line). A line that starts
-a structural unit (Điều, Chương, Mục, Phần, khoản "1.", điểm "a)", bullets, Nơi nhận …) or is an
-all-caps heading always stays on its own line.
+heading and the line continues it: it starts lower-case, or with a number that is not a khoản,
+or — when the text is visibly wrapped, or is a Markdown paragraph — upper-case right after a
+full-width line. A line that starts a structural unit (Điều, Chương, Mục, Phần, Tiểu mục, Phụ lục,
+Mẫu số, khoản "1.", điểm "a)", "I.", "1.1.", bullets, Nơi nhận) or is an all-caps heading always
+stays on its own line, and nothing is ever joined onto an all-caps line or one ending in . ! ?
+
+Lines ending in ";" or ":" are only continued by a lower-case line in wrapped text (after a
+full-width line) or inside a Markdown paragraph: "… triển khai đồng bộ;" + "nhiều văn bản …" is
+one sentence cut by the wrap, while a new item after ";" starts with a marker or a capital.
+
+Three modes: ``soft_wraps`` (Markdown: single newlines are wraps), hard-wrapped (detected from a
+common line width, as in PDFs) and plain (one paragraph per line: only obvious continuations).
 """
 
 from __future__ import annotations
@@ -12,14 +20,17 @@ from __future__ import annotations
 import re
 
 _NAMED_UNIT = re.compile(
-    r"^(?:Chương|CHƯƠNG|Mục|MỤC|Tiểu mục|TIỂU MỤC|Phần|PHẦN|Mẫu số|MẪU SỐ|Phụ lục|PHỤ LỤC)"
+    r"^(?:Chương|CHƯƠNG|Mục|MỤC|Tiểu mục|TIỂU MỤC|Phần|PHẦN|Mẫu số|MẪU SỐ)"
     r"\s+(?:thứ\s+\S+|THỨ\s+\S+|[IVXLC]+\b|\d+[a-zđ]?\b(?:/[\w\-]+)?)\.?\s*(?P<rest>.*)$"
 )
 # "Điều 7." / "Điều 7:" / a bare "Điều 7" line; "Điều 7 của Luật này" is a cross-reference.
 _ARTICLE = re.compile(r"^(?:Điều|ĐIỀU)\s+\d+[a-zđ]?(?:\s*[.:]|$)")
-_ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục|Nơi nhận)\b")
+_ANNEX = re.compile(r"^(?:PHỤ LỤC|Nơi nhận)\b")
+# "Phụ lục", "Phụ lục II", "Phụ lục: …" open an annex; "Phụ lục kèm theo …" is a reference.
+_ANNEX_TITLE = re.compile(r"^Phụ lục(?:\s+(?:[IVXLC]+|\d+[a-zđ]?|[A-ZĐ])\b)?\.?\s*(?P<rest>.*)$")
 _NUMBERED = re.compile(
     r"^(?:\d{1,3}[.)](?:\s+\S|$)"  # khoản "1." / "12." / "1)"
+    r"|\((?:\d{1,3}|[a-zđ])\)\s"  # "(1)" / "(a)"
     r"|[a-zđ]\)(?:\s|$)"  # điểm "a)" / "đ)"
     r"|[IVXLC]{1,6}\.(?:\s|$)"  # "I." / "II."
     r"|\d{1,2}(?:\.\d{1,2})+\.?(?:\s|$))"  # "1.1." / "2.3.4"
@@ -27,18 +38,27 @@ _NUMBERED = re.compile(
 _BULLET = re.compile(r"^[-+•–*]\s+(?P<rest>\S)?")
 _HEADING_PREFIX = re.compile(r"^(?:Điều|ĐIỀU|Chương|CHƯƠNG|Mục|MỤC|Tiểu mục|Phần|PHẦN|Phụ lục|Mẫu số)\s")
 
-_SENTENCE_END = ".:;!?…"
+_SENTENCE_END = ".!?…"
+# A clause end (";" ":") is only crossed by a wrapped line that starts lower-case.
+_CLAUSE_END = ";:"
 _CLOSERS = "”’\"')]»*"
 _OPENERS = "“‘\"'([«*"
+# A line ending with one of these words (or a comma) is cut mid-clause.
 _CONNECTORS = frozenset(
-    ["và", "hoặc", "của", "tại", "theo", "với", "cho", "về", "từ", "đến", "tới", "trong", "ngoài", "trên", "dưới", "giữa", "các", "những", "mọi", "số", "ngày", "tháng", "năm", "là", "do", "để", "bởi", "mà", "thì", "nếu", "khi", "như", "gồm", "thuộc", "vào", "qua", "cùng", "đối", "khoản", "điểm"]
+    {
+        *("và", "hoặc", "của", "tại", "theo", "với", "cho", "về", "từ", "đến", "tới", "trong", "ngoài"),
+        *("trên", "dưới", "giữa", "các", "những", "mọi", "số", "ngày", "tháng", "năm", "là", "do", "để"),
+        *("bởi", "mà", "thì", "nếu", "khi", "như", "gồm", "thuộc", "vào", "qua", "cùng", "đối", "khoản"),
+        *("điểm",),
+    }
 )
 _TABLE_CELL_SEPARATOR = " | "
 
 # Wrap detection: a text is "visibly wrapped" when many lines reach a common width.
 _MIN_LINES_FOR_WIDTH = 8
 _MAX_WRAP_WIDTH = 160
-_FULL_LINE = 0.8
+_FULL_LINE = 0.85
+_HALF_LINE = 0.6
 _MIN_FULL_SHARE = 0.35
 
 
@@ -51,8 +71,9 @@ def is_caps_heading(line: str) -> bool:
 
 
 def ends_sentence(line: str) -> bool:
+    """Ends with . ! ? … ; or : (closing quotes and brackets aside)."""
     stripped = line.rstrip().rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _SENTENCE_END
+    return bool(stripped) and stripped[-1] in _SENTENCE_END + _CLAUSE_END
 
 
 def _first_letter(line: str) -> str:
@@ -64,11 +85,15 @@ def _first_letter(line: str) -> str:
     return ""
 
 
-def starts_unit(line: str, prev: str = "") -> bool:
-    """True when ``line`` opens a structural unit and must never be joined to ``prev``."""
+def starts_unit(line: str, prev: str = "", *, wrapped: bool = False) -> bool:
+    """True when ``line`` opens a structural unit and must never be joined to ``prev``.
+
+    In hard-wrapped text (``wrapped``) a dash followed by a lower-case word right after an
+    unfinished line is the " - " of "kinh tế - xã hội" pushed to the next line, not a bullet.
+    """
     if _ARTICLE.match(line) or _ANNEX.match(line) or _NUMBERED.match(line):
         return True
-    named = _NAMED_UNIT.match(line)
+    named = _NAMED_UNIT.match(line) or _ANNEX_TITLE.match(line)
     if named:
         rest = named.group("rest")
         # "Mẫu số 01 ban hành kèm theo …" continues a sentence; "Mẫu số 01" / "Chương II" do not.
@@ -76,8 +101,7 @@ def starts_unit(line: str, prev: str = "") -> bool:
     bullet = _BULLET.match(line)
     if bullet:
         rest = bullet.group("rest") or ""
-        # "kinh tế - xã hội" wrapped before the dash is not a bullet.
-        return not (rest.islower() and prev and not ends_sentence(prev) and not is_caps_heading(prev))
+        return not (wrapped and rest.islower() and prev and not ends_sentence(prev) and not is_caps_heading(prev))
     return False
 
 
@@ -108,26 +132,60 @@ def wrap_width(lines: list[str]) -> int | None:
     return width if full >= _MIN_FULL_SHARE * len(lengths) else None
 
 
+def _last_char(line: str) -> str:
+    stripped = line.rstrip().rstrip(_CLOSERS)
+    return stripped[-1] if stripped else ""
+
+
+def _joins_soft(prev: str, prev_physical: str, line: str, first: str) -> bool:
+    """Markdown paragraph: every line continues the paragraph unless it opens something new."""
+    if _last_char(prev) in _CLAUSE_END:
+        return first.islower()
+    if first.isupper():
+        return not (_HEADING_PREFIX.match(prev) and prev == prev_physical)
+    return True
+
+
+def _joins_plain(prev: str, line: str) -> bool:
+    """Whole-paragraph lines: only an obvious continuation ("…ngày 29 tháng" + "4 năm 2025")."""
+    if _last_char(prev) in _CLAUSE_END:
+        return False
+    return line[0].islower() or (line[0].isdigit() and _ends_with_connector(prev))
+
+
+def _joins_wrapped(prev: str, prev_physical: str, line: str, first: str, width: int) -> bool:
+    """Hard-wrapped text: a wrap only happens after a (nearly) full line."""
+    length = len(prev_physical)
+    full = length >= _FULL_LINE * width
+    if _last_char(prev) in _CLAUSE_END:
+        return full and first.islower()
+    if first.islower():
+        return True
+    if first.isdigit():
+        return full or _ends_with_connector(prev)
+    if first.isupper():
+        if _HEADING_PREFIX.match(prev) and prev == prev_physical and not full:
+            return False  # "Điều 1. Phạm vi điều chỉnh" is followed by its body, not a wrap
+        return full or (length >= _HALF_LINE * width and _ends_with_connector(prev))
+    return full
+
+
 def should_join(prev: str, prev_physical: str, line: str, *, width: int | None, soft_wraps: bool) -> bool:
     """Decide whether ``line`` continues ``prev`` (``prev_physical`` is its last physical line)."""
     if not prev or not line or not _has_word(prev) or not _has_word(line):
         return False
     if _is_table_row(prev) or _is_table_row(line):
         return False
-    if ends_sentence(prev) or is_caps_heading(prev_physical) or is_caps_heading(line):
+    if _last_char(prev) in _SENTENCE_END or is_caps_heading(prev_physical) or is_caps_heading(line):
         return False
-    if starts_unit(line, prev):
+    if starts_unit(line, prev, wrapped=width is not None and not soft_wraps):
         return False
     first = _first_letter(line)
-    if first.islower() or first.isdigit():
-        return True
-    if not first.isupper():
-        return soft_wraps
-    if _HEADING_PREFIX.match(prev) and len(prev) == len(prev_physical):
-        return False  # "Điều 1. Phạm vi điều chỉnh" is followed by its body, not a wrap
-    if soft_wraps or _ends_with_connector(prev):
-        return True
-    return width is not None and len(prev_physical) >= _FULL_LINE * width
+    if soft_wraps:
+        return _joins_soft(prev, prev_physical, line, first)
+    if width is None:
+        return _joins_plain(prev, line)
+    return _joins_wrapped(prev, prev_physical, line, first, width)
 
 
 def rejoin_lines(lines: list[str], *, soft_wraps: bool = False) -> list[str]:

@@ -1,8 +1,8 @@
 """Plain-text and Markdown files: decode the bytes, strip Markdown markup.
 
 Decoding order: a BOM (UTF-8/16/32) → strict UTF-8 → UTF-8 with a handful of bad bytes →
-single-byte: TCVN3/VNI read as Windows-1252 (converted later by the shared legacy step),
-Windows-1258, and finally Windows-1252/Latin-1.
+single-byte: Windows-1258, or TCVN3/VNI read as Windows-1252 (converted later by the shared
+legacy step), and finally Windows-1252/Latin-1.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from ingest.loaders.base import Extracted
-from ingest.loaders.encoding import detect_legacy
+from ingest.loaders.encoding import convert_legacy, detect_legacy, unknown_characters
 from ingest.loaders.markdown import markdown_to_text
 
 MARKDOWN_SUFFIXES = frozenset({".md"})
@@ -57,6 +57,13 @@ def _windows_1252(data: bytes) -> str:
     return _SURROGATE.sub(lambda m: chr(ord(m.group()) - 0xDC00), text)
 
 
+def _windows_1258(data: bytes) -> str | None:
+    try:
+        return unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        return None
+
+
 def _looks_vietnamese(text: str) -> bool:
     words = text.split()
     if not words:
@@ -81,14 +88,17 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
     if bad <= _MAX_BAD_UTF8_SHARE * len(lenient) and _looks_vietnamese(lenient):
         return lenient, [f"tệp có {bad} byte không hợp lệ theo UTF-8, đã thay bằng ký tự �"]
     western = _windows_1252(data)
-    if detect_legacy(western):
-        return western, []  # converted by the shared legacy step, which adds its own warning
-    try:
-        vietnamese = unicodedata.normalize("NFC", data.decode("cp1258"))
-    except UnicodeDecodeError:
-        vietnamese = ""
-    if _looks_vietnamese(vietnamese):
+    legacy = detect_legacy(western)
+    vietnamese = _windows_1258(data)
+    # Windows-1258 and VNI share bytes: keep the reading that leaves fewer stray characters.
+    if (
+        vietnamese is not None
+        and _looks_vietnamese(vietnamese)
+        and (legacy is None or unknown_characters(vietnamese) < unknown_characters(convert_legacy(western, legacy)))
+    ):
         return vietnamese, ["đã chuyển mã từ Windows-1258 (CP1258)"]
+    if legacy:
+        return western, []  # converted by the shared legacy step, which adds its own warning
     return western, ["tệp không phải UTF-8, đã đọc theo bảng mã Windows-1252"]
 
 

@@ -6,6 +6,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -39,14 +40,37 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _kill_after(cmd: list[str], seconds: float) -> int | None:
+def _stats(data: Path) -> dict[str, int]:
+    """Read progress straight from the SQLite file, without creating anything in it."""
+    db = data / "index.sqlite3"
+    counts = {"documents": 0, "embedded": 0, "chunks": 0}
+    if not db.exists():
+        return counts
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            for key, table in (("documents", "documents"), ("embedded", "chunk_vectors"), ("chunks", "chunks")):
+                counts[key] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.OperationalError:  # tables not created yet, or the writer holds a lock
+        pass
+    return counts
+
+
+def _kill_when(cmd: list[str], data: Path, ready, delay: float, timeout: float = 300) -> dict[str, int]:
+    """Start ingestion, wait until ``ready(stats)``, wait ``delay`` more seconds, then SIGKILL it."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
-    time.sleep(seconds)
-    rc = proc.poll()
-    if rc is None:
-        proc.send_signal(signal.SIGKILL)
+    deadline = time.time() + timeout
+    try:
+        while not ready(_stats(data)):
+            assert proc.poll() is None, "ingestion finished before it could be killed"
+            assert time.time() < deadline, "ingestion made no progress"
+            time.sleep(0.05)
+        time.sleep(delay)
+        assert proc.poll() is None, "ingestion finished before it could be killed"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-    return rc
+    return _stats(data)
 
 
 def _assert_consistent(data: Path, src: Path, embedded: bool) -> None:
@@ -71,9 +95,12 @@ def _assert_consistent(data: Path, src: Path, embedded: bool) -> None:
 def test_killed_during_document_phase_then_rerun(tmp_path, hanoi_dir):
     data = tmp_path / "data"
     rng = random.Random(os.environ.get("KILL_SEED", "7"))
-    for _ in range(2):
-        rc = _kill_after(_ingest_cmd(data, hanoi_dir, embed=False), rng.uniform(3.0, 12.0))
-        assert rc is None, "ingestion finished before it could be killed; kill earlier"
+    first = _kill_when(_ingest_cmd(data, hanoi_dir, embed=False), data, lambda s: s["documents"] >= 2,
+                       rng.uniform(0.0, 0.8))
+    assert 2 <= first["documents"] < 28
+    # Killed again on the re-run, after it skipped what was already there.
+    _kill_when(_ingest_cmd(data, hanoi_dir, embed=False), data, lambda s: s["documents"] > first["documents"],
+               rng.uniform(0.0, 0.3))
     done = subprocess.run(_ingest_cmd(data, hanoi_dir, embed=False), capture_output=True, env=_env(), timeout=600)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     _assert_consistent(data, hanoi_dir, embedded=False)
@@ -86,9 +113,7 @@ def test_killed_during_embedding_then_rerun(tmp_path, hanoi_dir):
     for name in SMALL:
         shutil.copy(hanoi_dir / name, src)
     data = tmp_path / "data"
-    rc = _kill_after(_ingest_cmd(data, src, embed=True), 12.0)
-    assert rc is None
-    partial = Index(Settings(data_dir=data)).stats()
+    partial = _kill_when(_ingest_cmd(data, src, embed=True), data, lambda s: s["embedded"] >= 16, 0.7)
     assert partial["documents"] == len(SMALL)  # SQL was committed before vectors…
     assert partial["embedded"] < partial["chunks"]  # …which were cut short
     done = subprocess.run(_ingest_cmd(data, src, embed=True), capture_output=True, env=_env(), timeout=900)

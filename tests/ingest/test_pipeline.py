@@ -41,10 +41,22 @@ def test_whole_corpus_is_added(hanoi_index):
 
 def test_second_ingest_is_a_no_op(hanoi_index, hanoi_dir):
     data, _ = hanoi_index
-    res = _run(data, "ingest", str(hanoi_dir), "--json")  # embedding on: but nothing is new…
+    res = _run(data, "ingest", str(hanoi_dir), "--json", "--no-embed")
     out = json.loads(res.stdout)
     assert {f["status"] for f in out["files"]} == {"unchanged"}
-    assert all(f["chunks"] == 0 for f in out["files"])  # …not even parsed
+    assert all(f["chunks"] == 0 for f in out["files"])  # not even parsed
+
+
+@pytest.mark.slow
+def test_second_ingest_embeds_nothing(tmp_path, hanoi_dir):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("nghi-quyet-81-2025-NQ-HDND-HN.txt", "quyet-dinh-1609-QD-TTPVHCC-HN.txt"):
+        shutil.copy(hanoi_dir / name, src)
+    first = json.loads(_run(tmp_path / "data", "ingest", str(src), "--json").stdout)
+    assert first["embedded"] == sum(f["chunks"] for f in first["files"]) > 0
+    second = json.loads(_run(tmp_path / "data", "ingest", str(src), "--json").stdout)
+    assert second["embedded"] == 0 and {f["status"] for f in second["files"]} == {"unchanged"}
 
 
 def test_docs_show_luat_thu_do(hanoi_index):

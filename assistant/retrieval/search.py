@@ -1,0 +1,409 @@
+"""Hybrid article retrieval: references first, then lexical + dense chunks fused at article level.
+
+    question ─► references (Điều/khoản/số hiệu/short names) ─► pinned articles
+             ├► lexical chunks (SQL full-text) ──┐
+             └► dense chunks (Chroma)  ──────────┴► per-article scores ─► fusion ─► preferences ─► top k
+
+Preferences are general rules of legal language, not tuning to a question: a named document is
+boosted, a text in force outranks one that is not (unless the question asks for the old one),
+and a form's or annex's copy of an article ranks below the article itself.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from assistant.index import lexical
+from assistant.index.schema import ArticleRow, ChunkRow, DocumentRow
+from assistant.index.store import Index
+from assistant.retrieval.references import (
+    CatalogueEntry,
+    ParsedReference,
+    expand_abbreviations,
+    parse_reference,
+    resolve,
+)
+from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
+from assistant.settings import Settings
+
+
+@dataclass
+class SearchFilters:
+    doc_types: list[str] | None = None
+    issuers: list[str] | None = None
+    date_from: date | None = None  # on the issue date
+    date_to: date | None = None
+    access: list[str] | None = None  # None = no restriction (trusted caller)
+    doc_ids: list[str] | None = None
+
+
+@dataclass
+class ArticleHit:
+    doc_id: str
+    doc_number: str | None
+    doc_title: str | None
+    doc_type: str | None
+    issuer: str | None
+    article_id: str
+    article_key: str
+    article_number: str
+    kind: str
+    part: str
+    title: str
+    heading_path: list[str]
+    score: float
+    lexical_score: float
+    dense_score: float
+    chunk_id: str
+    text: str
+    clauses: list[str]
+    validity: Validity
+    pinned: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "number": self.doc_number,
+            "title": self.doc_title,
+            "type": self.doc_type,
+            "issuer": self.issuer,
+            "article_id": self.article_id,
+            "article": self.article_number if self.kind == "dieu" else None,
+            "article_key": self.article_key,
+            "section": self.article_number if self.kind != "dieu" else None,
+            "part": self.part,
+            "article_title": self.title,
+            "heading_path": self.heading_path,
+            "score": round(self.score, 6),
+            "lexical_score": round(self.lexical_score, 4),
+            "dense_score": round(self.dense_score, 4),
+            "chunk_id": self.chunk_id,
+            "clauses": self.clauses,
+            "text": self.text,
+            "validity": self.validity.status,
+            "validity_since": self.validity.since.isoformat() if self.validity.since else None,
+            "replaced_by": self.validity.replaced_by,
+            "pinned": self.pinned,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[ArticleHit]
+    reference: ParsedReference
+    resolved_docs: list[str]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def confidence(self) -> float:
+        """Dense similarity of the best article: low when nothing in the corpus is about the question."""
+        return max((h.dense_score for h in self.hits[:3]), default=0.0)
+
+
+@dataclass
+class _Doc:
+    row: CatalogueEntry
+    issuer: str | None
+    access: str
+    effective: date | None
+    expires: date | None
+    replaces: list[str]
+
+
+class Retriever:
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        embedder: Any | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.index = index
+        self.settings = settings
+        self._embedder = embedder
+        self.today = today
+        self._docs: dict[str, _Doc] = {}
+        self._catalogue_sig: tuple | None = None
+
+    # -- catalogue ---------------------------------------------------------------------------
+    def _load_catalogue(self) -> None:
+        with self.index.sessions() as s:
+            rows = list(s.scalars(select(DocumentRow)))
+        sig = tuple(sorted((r.id, r.content_hash) for r in rows))
+        if sig == self._catalogue_sig:
+            return
+        self._docs = {
+            r.id: _Doc(
+                CatalogueEntry(r.id, r.number, r.doc_type, r.title, r.issued),
+                r.issuer,
+                r.access,
+                r.effective,
+                r.expires,
+                list(r.replaces or []),
+            )
+            for r in rows
+        }
+        self._catalogue_sig = sig
+        by_number = {number_key(d.row.number): d.row.doc_id for d in self._docs.values() if d.row.number}
+        self._replaced_by: dict[str, tuple[str, date | None]] = {}
+        for d in self._docs.values():
+            for old in d.replaces:
+                old_id = by_number.get(number_key(old))
+                if old_id and old_id != d.row.doc_id:
+                    self._replaced_by[old_id] = (d.row.doc_id, d.effective)
+
+    def refresh(self) -> None:
+        self._catalogue_sig = None
+        self._load_catalogue()
+
+    def validity(self, doc_id: str) -> Validity:
+        d = self._docs[doc_id]
+        return compute_validity(d.effective, d.expires, self.today(), self._replaced_by.get(doc_id))
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from assistant.embeddings import make_embedder
+
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    def _allowed_docs(self, f: SearchFilters | None) -> list[str] | None:
+        if f is None or not any((f.doc_types, f.issuers, f.date_from, f.date_to, f.access is not None, f.doc_ids)):
+            return None
+        out = []
+        for d in self._docs.values():
+            if f.doc_types and (d.row.doc_type or "").lower() not in {t.lower() for t in f.doc_types}:
+                continue
+            if f.issuers and not any(i.lower() in (d.issuer or "").lower() for i in f.issuers):
+                continue
+            if f.date_from and (d.row.issued is None or d.row.issued < f.date_from):
+                continue
+            if f.date_to and (d.row.issued is None or d.row.issued > f.date_to):
+                continue
+            if f.access is not None and d.access not in f.access:
+                continue
+            if f.doc_ids and d.row.doc_id not in f.doc_ids:
+                continue
+            out.append(d.row.doc_id)
+        return out
+
+    # -- search ------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        mode: str = "hybrid",
+    ) -> SearchResult:
+        t_start = time.perf_counter()
+        timings: dict[str, float] = {}
+        self._load_catalogue()
+        cfg = self.settings
+        ref = parse_reference(query)
+        expanded = expand_abbreviations(query)
+        allowed = self._allowed_docs(filters)
+        access = filters.access if filters else None
+        named = resolve(query, ref, [d.row for d in self._docs.values()])
+        resolved = [d for d in named if allowed is None or d in allowed]
+        n_cand = max(cfg.retrieval_candidates, k)
+
+        lex: dict[str, float] = {}
+        if mode in ("hybrid", "lexical"):
+            t0 = time.perf_counter()
+            with self.index.engine.connect() as conn:
+                lex = dict(lexical.search(conn, expanded, n_cand, access=access, doc_ids=allowed))
+            timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        dense: dict[str, float] = {}
+        if mode in ("hybrid", "dense"):
+            t0 = time.perf_counter()
+            qvec = self.embedder.embed_query(query)
+            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            where = _chroma_where(access, allowed)
+            if where != "none":
+                dense = dict(self.index.vectors.query(qvec, n_cand, where=where))
+            timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+
+        t0 = time.perf_counter()
+        per_article: dict[str, dict[str, Any]] = {}
+        for source, scores in (("lex", lex), ("dense", dense)):
+            for cid, sc in scores.items():
+                aid = cid.rsplit(":", 1)[0]
+                entry = per_article.setdefault(aid, {"lex": 0.0, "dense": 0.0, "lex_chunk": None, "dense_chunk": None})
+                if sc > entry[source]:
+                    entry[source], entry[f"{source}_chunk"] = sc, cid
+        fused = self._fuse(per_article, mode)
+        self._apply_preferences(fused, ref, resolved)
+        pinned = self._pinned(ref, resolved, allowed, access)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        order = [a for a in pinned] + [a for a, _ in ranked if a not in pinned]
+        hits = self._materialise(order[:k], fused, per_article, set(pinned), ref)
+        timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
+        timings["total_ms"] = (time.perf_counter() - t_start) * 1000
+        timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
+        return SearchResult(query, hits, ref, resolved, timings)
+
+    def _fuse(self, per_article: dict[str, dict[str, Any]], mode: str) -> dict[str, float]:
+        cfg = self.settings
+        if not per_article:
+            return {}
+        if mode == "lexical":
+            return {a: e["lex"] for a, e in per_article.items() if e["lex"] > 0}
+        if mode == "dense":
+            return {a: e["dense"] for a, e in per_article.items() if e["dense"] > 0}
+        if cfg.fusion == "rrf":
+            out: dict[str, float] = {}
+            for source, w in (("lex", cfg.lexical_weight), ("dense", cfg.dense_weight)):
+                present = [a for a, e in per_article.items() if e[source] > 0]
+                ranked = sorted(present, key=lambda a: -per_article[a][source])
+                for r, a in enumerate(ranked):
+                    out[a] = out.get(a, 0.0) + w / (cfg.rrf_k + r + 1)
+            return out
+        # Weighted fusion of calibrated scores: BM25 relative to the best hit, cosine similarity
+        # rescaled from the range where e5 places unrelated (≈0.7) and matching (≈0.9) passages.
+        lex_max = max((e["lex"] for e in per_article.values()), default=0.0) or 1.0
+        lo, hi = cfg.dense_floor, cfg.dense_ceiling
+        out = {}
+        for a, e in per_article.items():
+            lex_n = e["lex"] / lex_max
+            dense_n = min(max((e["dense"] - lo) / (hi - lo), 0.0), 1.0) if e["dense"] else 0.0
+            out[a] = cfg.lexical_weight * lex_n + cfg.dense_weight * dense_n
+        return out
+
+    def _apply_preferences(self, fused: dict[str, float], ref: ParsedReference, resolved: list[str]) -> None:
+        cfg = self.settings
+        resolved_set = set(resolved)
+        for aid in fused:
+            doc_id, key = aid.split(":", 1)
+            factor = 1.0
+            if doc_id in resolved_set:
+                factor *= 1.0 + cfg.named_doc_boost
+            elif resolved_set and cfg.named_doc_boost:
+                factor *= 1.0 - cfg.named_doc_boost / 2
+            if ref.articles and key.rsplit("-", 1)[-1] in ref.articles and key.startswith("dieu-"):
+                factor *= 1.0 + cfg.article_number_boost
+            if ":" in key or key.startswith("annex-"):
+                part = key.split(":", 1)[0] if ":" in key else "annex"
+                if part.startswith(("mau", "phu-luc", "annex")):
+                    factor *= cfg.annex_factor
+            if doc_id in self._docs and doc_id not in resolved_set:
+                v = self.validity(doc_id)
+                if v.status != IN_FORCE:
+                    factor *= cfg.not_in_force_factor
+            fused[aid] *= factor
+
+    def _pinned(
+        self, ref: ParsedReference, resolved: list[str], allowed: list[str] | None, access: list[str] | None
+    ) -> list[str]:
+        """Articles named explicitly ("Điều 7 Luật Thủ đô") in a document the question names."""
+        if not (ref.articles and resolved):
+            return []
+        wanted = [f"{d}:dieu-{n}" for d in resolved[:2] for n in ref.articles]
+        with self.index.sessions() as s:
+            rows = s.execute(
+                select(ArticleRow.id, ArticleRow.doc_id).where(ArticleRow.id.in_(wanted))
+            ).all()
+        present = {r.id for r in rows if (allowed is None or r.doc_id in allowed)
+                   and (access is None or self._docs[r.doc_id].access in access)}
+        return [w for w in wanted if w in present]
+
+    def _materialise(
+        self,
+        order: list[str],
+        fused: dict[str, float],
+        per_article: dict[str, dict[str, Any]],
+        pinned: set[str],
+        ref: ParsedReference,
+    ) -> list[ArticleHit]:
+        if not order:
+            return []
+        with self.index.sessions() as s:
+            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_(order)))}
+            want_chunks = []
+            for aid in order:
+                e = per_article.get(aid, {})
+                want_chunks.append(e.get("dense_chunk") or e.get("lex_chunk") or f"{aid}:0")
+                if e.get("lex_chunk"):
+                    want_chunks.append(e["lex_chunk"])
+            chunks = {c.id: c for c in s.scalars(select(ChunkRow).where(ChunkRow.id.in_(want_chunks)))}
+        top = max(fused.values(), default=1.0) or 1.0
+        hits = []
+        for aid in order:
+            art = arts.get(aid)
+            if art is None:
+                continue
+            doc = self._docs[art.doc_id]
+            e = per_article.get(aid, {"lex": 0.0, "dense": 0.0})
+            chunk = self._best_chunk(aid, e, chunks, ref)
+            score = fused.get(aid, 0.0)
+            if aid in pinned:
+                score = max(score, top) + 1.0
+            hits.append(
+                ArticleHit(
+                    doc_id=art.doc_id,
+                    doc_number=doc.row.number,
+                    doc_title=doc.row.title,
+                    doc_type=doc.row.doc_type,
+                    issuer=doc.issuer,
+                    article_id=aid,
+                    article_key=art.key,
+                    article_number=art.number,
+                    kind=art.kind,
+                    part=art.part,
+                    title=art.title,
+                    heading_path=art.heading_path,
+                    score=score,
+                    lexical_score=e.get("lex", 0.0),
+                    dense_score=e.get("dense", 0.0),
+                    chunk_id=chunk.id if chunk else "",
+                    text=chunk.text if chunk else art.text[:1800],
+                    clauses=(chunk.clauses if chunk else []),
+                    validity=self.validity(art.doc_id),
+                    pinned=aid in pinned,
+                )
+            )
+        return hits
+
+    @staticmethod
+    def _best_chunk(aid: str, e: dict[str, Any], chunks: dict[str, ChunkRow], ref: ParsedReference) -> ChunkRow | None:
+        if ref.clauses:
+            for c in chunks.values():
+                if c.article_id == aid and set(ref.clauses) & set(c.clauses):
+                    return c
+        for key in ("dense_chunk", "lex_chunk"):
+            cid = e.get(key)
+            if cid and cid in chunks:
+                return chunks[cid]
+        return chunks.get(f"{aid}:0")
+
+
+def _chroma_where(access: list[str] | None, allowed: list[str] | None) -> dict[str, Any] | None | str:
+    clauses: list[dict[str, Any]] = []
+    if access is not None:
+        if not access:
+            return "none"
+        clauses.append({"access": {"$in": list(access)}})
+    if allowed is not None:
+        if not allowed:
+            return "none"
+        clauses.append({"doc_id": {"$in": list(allowed)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return math.nan
+    s = sorted(values)
+    idx = min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))
+    return s[idx]

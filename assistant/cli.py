@@ -281,6 +281,155 @@ def status(ctx: typer.Context) -> None:
     )
 
 
+def _parse_date(value: str | None, field: str):  # noqa: ANN202
+    if not value:
+        return None
+    from datetime import datetime
+
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    err_console.print(f"[red]Ngày không hợp lệ cho {field}:[/] {value} (dùng dd/mm/yyyy hoặc yyyy-mm-dd)")
+    raise typer.Exit(2)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Câu hỏi hoặc từ khoá.")],
+    k: Annotated[int, typer.Option("--k", help="Số điều trả về.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    doc_type: Annotated[list[str] | None, typer.Option("--type", help="Loại văn bản, ví dụ Luật.")] = None,
+    issuer: Annotated[list[str] | None, typer.Option("--issuer", help="Cơ quan ban hành.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Ban hành từ ngày.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Ban hành đến ngày.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, lexical hoặc dense.")] = "hybrid",
+) -> None:
+    """Tìm các Điều liên quan nhất tới câu hỏi."""
+    from assistant.index.store import Index
+    from assistant.retrieval.search import Retriever, SearchFilters
+
+    settings = _settings(ctx)
+    filters = SearchFilters(doc_types=doc_type or None, issuers=issuer or None,
+                            date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"))
+    index = Index(settings)
+    if index.stats()["embedded"] == 0 and mode != "lexical":
+        mode = "lexical"
+        err_console.print("[yellow]Chưa có vector: chỉ tìm theo từ khoá.[/]")
+    result = Retriever(index, settings).search(query, k=k, filters=filters, mode=mode)
+    if as_json:
+        body = {"query": query, "resolved_documents": result.resolved_docs, "confidence": round(result.confidence, 4),
+                "timings_ms": {k2: round(v, 2) for k2, v in result.timings_ms.items()},
+                "results": [h.as_dict() for h in result.hits]}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not result.hits:
+        console.print("Không tìm thấy điều nào phù hợp.")
+        return
+    for i, h in enumerate(result.hits, 1):
+        label = f"Điều {h.article_number}" if h.kind == "dieu" else h.article_number
+        console.print(f"[bold]{i}. {label}[/] — {h.doc_number or h.doc_id} · {h.doc_title or ''} "
+                      f"[dim](điểm {h.score:.3f} · {h.validity.status})[/]")
+        console.print("   " + " › ".join(h.heading_path), style="dim")
+        console.print("   " + h.text[:300].replace("\n", " ") + ("…" if len(h.text) > 300 else ""))
+    t = result.timings_ms
+    console.print(f"[dim]Nhúng câu hỏi {t.get('embed_ms', 0):.1f} ms · tìm kiếm {t.get('search_ms', 0):.1f} ms[/]")
+
+
+@app.command("eval")
+def eval_cmd(
+    ctx: typer.Context,
+    corpus: Annotated[Path, typer.Option("--corpus", help="Thư mục văn bản để lập chỉ mục và đánh giá.")],
+    golden: Annotated[Path, typer.Option("--golden", help="Tệp câu hỏi chuẩn (JSONL).")],
+    k: Annotated[int, typer.Option("--k")] = 10,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Ghi báo cáo JSON vào tệp này.")] = None,
+    systems: Annotated[str, typer.Option("--systems", help="ours,lexical,dense,naive_langchain")] = (
+        "ours,lexical,dense,naive_langchain"
+    ),
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Thư mục lưu chỉ mục đã dựng.")] = None,
+) -> None:
+    """Đánh giá truy hồi trên một bộ câu hỏi chuẩn (Recall@k, MRR@10, nDCG@10, độ trễ)."""
+    from assistant.embeddings import make_embedder
+    from assistant.index.store import Index
+    from assistant.retrieval.search import Retriever
+    from evals.corpus_cache import cached_settings
+    from evals.naive_langchain import NaiveLangChain
+    from evals.retrieval_eval import build_systems, evaluate, load_golden
+
+    for p, what in ((corpus, "--corpus"), (golden, "--golden")):
+        if not p.exists():
+            err_console.print(f"[red]Không tìm thấy {what}:[/] {p}")
+            raise typer.Exit(2)
+    try:
+        rows = load_golden(golden)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    settings = cached_settings(_settings(ctx), corpus, cache_dir)
+    names = [s.strip() for s in systems.split(",") if s.strip()]
+    console.print(f"Chỉ mục đánh giá: {settings.data_dir}")
+    results, _ = _run_ingest(settings, [corpus], access=None, dry_run=False, embed=True, quiet=False)
+    failed = [r for r in results if r.failed]
+    for r in failed:
+        err_console.print(f"[red]Lỗi:[/] {r.message}")
+    index = Index(settings)
+    embedder = make_embedder(settings)
+    naive = None
+    with _progress() as progress:
+        if "naive_langchain" in names:
+            task = progress.add_task("Baseline LangChain: nhúng đoạn", total=None)
+            naive = NaiveLangChain(index.vectors.client, corpus, embedder,
+                                   progress=lambda d, t: progress.update(task, completed=d, total=t))
+        retriever = Retriever(index, settings, embedder=embedder)
+        retriever.search("khởi động", k=1)  # warm caches so latency reflects steady state
+        tasks: dict[str, int] = {}
+
+        def on_progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(f"Đánh giá: {name}", total=total)
+            progress.update(tasks[name], completed=done)
+
+        report = evaluate(rows, build_systems(retriever, names, naive), k=k, progress=on_progress)
+    report["corpus"] = str(corpus)
+    report["golden"] = str(golden)
+    report["settings"] = {key: getattr(settings, key) for key in (
+        "fusion", "lexical_weight", "dense_weight", "rrf_k", "dense_floor", "dense_ceiling", "named_doc_boost",
+        "article_number_boost", "annex_factor", "not_in_force_factor", "embedding_backend", "embedding_model")}
+    _print_eval(report)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        console.print(f"Đã ghi báo cáo: {json_out}")
+
+
+def _print_eval(report: dict) -> None:
+    keys = ["recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    table = Table(title=f"Truy hồi cấp Điều — {report['answerable']} câu hỏi")
+    table.add_column("Hệ thống")
+    for key in keys:
+        table.add_column(key, justify="right")
+    table.add_column("p50/p95 tìm (ms)", justify="right")
+    table.add_column("p50 nhúng (ms)", justify="right")
+    for name, m in report["systems"].items():
+        lat = m["latency_ms"]
+        table.add_row(name, *(f"{m[key]:.3f}" for key in keys),
+                      f"{lat['search_p50']}/{lat['search_p95']}" if lat["search_p50"] is not None else "—",
+                      str(lat["embed_p50"]) if lat["embed_p50"] is not None else "—")
+    console.print(table)
+    for name, m in report["systems"].items():
+        if len(m["by_type"]) > 1:
+            t = Table(title=f"{name}: theo loại câu hỏi")
+            t.add_column("Loại")
+            t.add_column("n", justify="right")
+            for key in ("recall@1", "recall@10", "mrr@10"):
+                t.add_column(key, justify="right")
+            for typ, v in m["by_type"].items():
+                t.add_row(typ or "—", str(v["n"]), *(f"{v[key]:.3f}" for key in ("recall@1", "recall@10", "mrr@10")))
+            console.print(t)
+
+
 @app.command()
 def serve(
     ctx: typer.Context,

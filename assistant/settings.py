@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -58,7 +57,7 @@ class Settings(BaseSettings):
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-    @cached_property
+    @property
     def sql_url(self) -> str:
         if self.database_url:
             return self.database_url

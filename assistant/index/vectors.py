@@ -31,6 +31,10 @@ class VectorStore:
             settings.chroma_collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
 
+    @property
+    def client(self):  # noqa: ANN201 - chromadb client
+        return self._client
+
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         if len(ids):
             self._col.upsert(ids=list(ids), embeddings=vectors.tolist(), metadatas=list(metadatas))

@@ -104,7 +104,9 @@ class _ArticleBuilder:
         idx = P.POINT_LETTERS.find(letter)
         if not self._points:
             return idx == 0
-        return idx == P.POINT_LETTERS.find(self._points[-1]) + 1
+        last = P.POINT_LETTERS.find(self._points[-1])
+        # Many texts go "d) … e)" without "đ)".
+        return idx == last + 1 or (idx == last + 2 and P.POINT_LETTERS[last + 1] == "đ")
 
     def _flush(self) -> None:
         if self._clause_lines:

@@ -58,7 +58,7 @@ def split_zones(lines: list[str]) -> list[Zone]:
                 promulgates = True
         after_body = seen_article or cur.kind != "main"
         if (
-            cur.has_article
+            (cur.has_article or line.startswith("Nơi nhận"))
             and cur.kind in ("main", "regulation")
             and P.SIGNATURE.match(line)
             and not P.ARTICLE.match(line)

@@ -1,0 +1,89 @@
+"""`assistant serve` as a real process over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(data: Path, corpus: Path | None) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["ASSISTANT_DATA_DIR"] = str(data)
+    if corpus:
+        env["ASSISTANT_CORPUS_DIR"] = str(corpus)
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail("service did not start")
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out.decode()
+
+
+def test_serve_indexes_the_corpus_then_embeds_in_background(tmp_path, hanoi_dir):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("nghi-quyet-81-2025-NQ-HDND-HN.txt", "quyet-dinh-1609-QD-TTPVHCC-HN.txt"):
+        shutil.copy(hanoi_dir / name, corpus)
+    proc, base = _serve(tmp_path / "data", corpus)
+    try:
+        # Serving starts only once the lexical index is committed: ready at once.
+        ready = httpx.get(f"{base}/readyz").json()
+        assert ready["ready"] is True and ready["stats"]["documents"] == 2
+        seen_phases = set()
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            st = httpx.get(f"{base}/api/status").json()
+            seen_phases.add(st["indexing"]["phase"])
+            if st["indexing"]["phase"] == "ready":
+                break
+            time.sleep(0.5)
+        assert st["indexing"]["phase"] == "ready", st
+        assert st["index"]["embedded"] == st["index"]["chunks"] > 0
+        assert st["indexing"]["files_total"] == 2 and st["indexing"]["files_failed"] == 0
+    finally:
+        out = _stop(proc)
+    assert "Chỉ mục từ vựng sẵn sàng: 2 văn bản" in out
+
+
+def test_serve_without_corpus_starts_empty_and_says_how_to_ingest(tmp_path):
+    proc, base = _serve(tmp_path / "data", None)
+    try:
+        st = httpx.get(f"{base}/api/status").json()
+        assert st["index"]["documents"] == 0
+        assert "assistant ingest" in st["message"]
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    finally:
+        out = _stop(proc)
+    assert "ASSISTANT_CORPUS_DIR" in out

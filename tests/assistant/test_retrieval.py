@@ -102,7 +102,8 @@ def test_filters(retriever):
     assert r.hits and all(h.doc_type == "Nghị định" for h in r.hits)
     r = retriever.search("mức chi", k=10, filters=SearchFilters(issuers=["HĐND"]))
     assert r.hits and all("HĐND" in (h.issuer or "") for h in r.hits)
-    r = retriever.search("quy định", k=10, filters=SearchFilters(date_from=date(2025, 11, 1), date_to=date(2025, 11, 30)))
+    november = SearchFilters(date_from=date(2025, 11, 1), date_to=date(2025, 11, 30))
+    r = retriever.search("quy định", k=10, filters=november)
     assert r.hits
     docs = {d.id: d for d in retriever.index.list_documents()}
     assert all(date(2025, 11, 1) <= docs[h.doc_id].issued <= date(2025, 11, 30) for h in r.hits)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from assistant.index.store import Index
 from assistant.indexing import IndexingJob
+from assistant.retrieval.search import Retriever, SearchFilters
 from assistant.settings import Settings
 
 
@@ -26,6 +29,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             # Started without an ingestion run: whatever SQL holds is searchable lexically.
             app.state.job.state.lexical_ready = True
             app.state.job.state.phase = "ready"
+        app.state.retriever = Retriever(index, settings)
         if embed_on_start:
             app.state.job.embed_in_background()
         yield
@@ -38,8 +42,26 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     def get_job(request: Request) -> IndexingJob:
         return request.app.state.job
 
+    def get_retriever(request: Request) -> Retriever:
+        return request.app.state.retriever
+
     IndexDep = Annotated[Index, Depends(get_index)]
     JobDep = Annotated[IndexingJob, Depends(get_job)]
+    RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, dict) else {"code": "error", "message": str(exc.detail)}
+        return JSONResponse({"error": detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(x) for x in e["loc"][1:]) for e in exc.errors()]
+        return JSONResponse(
+            {"error": {"code": "invalid_request", "message": f"Yêu cầu không hợp lệ: {', '.join(fields)}.",
+                       "fields": fields}},
+            status_code=422,
+        )
 
     @app.get("/healthz")
     def healthz() -> dict:
@@ -70,5 +92,31 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
                 "hoặc đặt ASSISTANT_CORPUS_DIR rồi khởi động lại dịch vụ."
             )
         return body
+
+    @app.get("/api/search")
+    def search(
+        retriever: RetrieverDep,
+        job: JobDep,
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="Câu hỏi")],
+        k: Annotated[int, Query(ge=1, le=50)] = 10,
+        doc_type: Annotated[list[str] | None, Query(alias="type")] = None,
+        issuer: Annotated[list[str] | None, Query()] = None,
+        date_from: Annotated[date | None, Query(alias="from")] = None,
+        date_to: Annotated[date | None, Query(alias="to")] = None,
+        mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
+    ) -> dict:
+        if not job.state.vectors_ready and mode != "lexical":
+            # Vectors are still being computed: answer from the lexical index meanwhile.
+            mode = "lexical" if retriever.index.stats()["embedded"] == 0 else mode
+        filters = SearchFilters(doc_types=doc_type, issuers=issuer, date_from=date_from, date_to=date_to)
+        result = retriever.search(q, k=k, filters=filters, mode=mode)
+        return {
+            "query": q,
+            "mode": mode,
+            "resolved_documents": result.resolved_docs,
+            "confidence": round(result.confidence, 4),
+            "timings_ms": {key: round(v, 2) for key, v in result.timings_ms.items()},
+            "results": [h.as_dict() for h in result.hits],
+        }
 
     return app

@@ -1,12 +1,14 @@
 """Full-text index over chunks: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 
-Each chunk is indexed three ways (see ``assistant.textproc``): syllables, pyvi words and the
-diacritic-folded form. Rows are written in the same transaction as their chunks, so the lexical
-index can never disagree with SQL.
+Each chunk is indexed four ways (see ``assistant.textproc``): its heading path (document, Chương,
+Điều title), its syllables, pyvi words and the diacritic-folded form. Rows are written in the same
+transaction as their chunks, so the lexical index never disagrees with SQL, and it can always be
+rebuilt from the chunks table.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,9 +19,13 @@ from assistant.textproc import fold, lexical_fields, syllables, words
 
 @dataclass(frozen=True)
 class LexicalWeights:
+    heading: float = 2.0
     syllables: float = 1.0
     words: float = 1.5
     folded: float = 0.6
+
+
+_FTS_COLUMNS = ["chunk_id", "doc_id", "heading", "syllables", "words", "folded"]
 
 
 def _is_pg(bind: Engine | Connection) -> bool:
@@ -27,48 +33,76 @@ def _is_pg(bind: Engine | Connection) -> bool:
 
 
 def create(engine: Engine) -> None:
+    """Create the full-text index; rebuild it from the chunks table when its layout changed."""
     with engine.begin() as conn:
         if _is_pg(conn):
+            cols = [r[0] for r in conn.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunk_lexical'"))]
+            if cols and "heading_tsv" not in cols:
+                conn.execute(text("DROP TABLE chunk_lexical"))
+                cols = []
             conn.execute(
                 text(
                     "CREATE TABLE IF NOT EXISTS chunk_lexical ("
                     " chunk_id VARCHAR(320) PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,"
                     " doc_id VARCHAR(200) NOT NULL,"
+                    " heading_tsv tsvector NOT NULL,"
                     " tsv tsvector NOT NULL)"
                 )
             )
             conn.execute(text("CREATE INDEX IF NOT EXISTS chunk_lexical_tsv ON chunk_lexical USING GIN (tsv)"))
             conn.execute(text("CREATE INDEX IF NOT EXISTS chunk_lexical_doc ON chunk_lexical (doc_id)"))
         else:
+            cols = [r[1] for r in conn.execute(text("PRAGMA table_info(chunk_fts)"))]
+            if cols and cols != _FTS_COLUMNS:
+                conn.execute(text("DROP TABLE chunk_fts"))
+                cols = []
             conn.execute(
                 text(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5("
-                    "chunk_id UNINDEXED, doc_id UNINDEXED, syllables, words, folded,"
+                    "chunk_id UNINDEXED, doc_id UNINDEXED, heading, syllables, words, folded,"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
             )
+        if not cols:
+            rebuild(conn)
 
 
-def write(conn: Connection, rows: Iterable[tuple[str, str, str]]) -> int:
-    """Index (chunk_id, doc_id, text) rows. Call inside the transaction that writes the chunks."""
+def rebuild(conn: Connection) -> int:
+    """Re-index every chunk from the chunks table."""
+    rows = conn.execute(text("SELECT id, doc_id, heading_path, text FROM chunks")).all()
+
+    def heading(v: object) -> str:
+        return " ".join(v if isinstance(v, list) else json.loads(str(v or "[]")))
+
+    return write(conn, ((r[0], r[1], heading(r[2]), r[3]) for r in rows))
+
+
+def write(conn: Connection, rows: Iterable[tuple[str, str, str, str]]) -> int:
+    """Index (chunk_id, doc_id, heading, body) rows. Call inside the transaction that writes the chunks."""
     params = []
-    for chunk_id, doc_id, body in rows:
+    for chunk_id, doc_id, heading, body in rows:
         syl, wrd, fol = lexical_fields(body)
-        params.append({"c": chunk_id, "d": doc_id, "s": syl, "w": wrd, "f": fol})
+        head = " ".join(syllables(heading))
+        params.append({"c": chunk_id, "d": doc_id, "h": head, "s": syl, "w": wrd, "f": fol})
     if not params:
         return 0
     if _is_pg(conn):
         conn.execute(
             text(
-                "INSERT INTO chunk_lexical (chunk_id, doc_id, tsv) VALUES (:c, :d,"
-                " setweight(to_tsvector('simple', :s), 'A') || setweight(to_tsvector('simple', :w), 'B')"
-                " || setweight(to_tsvector('simple', :f), 'C'))"
+                "INSERT INTO chunk_lexical (chunk_id, doc_id, heading_tsv, tsv) VALUES (:c, :d,"
+                " to_tsvector('simple', :h),"
+                " setweight(to_tsvector('simple', :h), 'A') || setweight(to_tsvector('simple', :s), 'B')"
+                " || setweight(to_tsvector('simple', :w), 'C') || setweight(to_tsvector('simple', :f), 'D'))"
             ),
             params,
         )
     else:
         conn.execute(
-            text("INSERT INTO chunk_fts (chunk_id, doc_id, syllables, words, folded) VALUES (:c, :d, :s, :w, :f)"),
+            text(
+                "INSERT INTO chunk_fts (chunk_id, doc_id, heading, syllables, words, folded)"
+                " VALUES (:c, :d, :h, :s, :w, :f)"
+            ),
             params,
         )
     return len(params)
@@ -122,7 +156,8 @@ def search(
         terms = [*syl, *wrd, *fol]
         params["q"] = " | ".join(dict.fromkeys(t.replace("'", "") for t in terms))
         w = weights
-        params["wt"] = f"{{0,{w.folded / 2},{w.words / 2},{w.syllables / 2}}}"
+        top = max(w.heading, w.syllables, w.words, w.folded)
+        params["wt"] = f"{{{w.folded / top},{w.words / top},{w.syllables / top},{w.heading / top}}}"
         sql = (
             "SELECT l.chunk_id, ts_rank(CAST(:wt AS float4[]), l.tsv, q) AS score"
             " FROM chunk_lexical l JOIN chunks c ON c.id = l.chunk_id,"
@@ -134,11 +169,12 @@ def search(
             quoted = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
             return f"{col} : ({quoted})" if terms else ""
 
-        parts = [g for g in (group("syllables", syl), group("words", wrd), group("folded", fol)) if g]
+        parts = [g for g in (group("{heading syllables}", syl), group("words", wrd), group("folded", fol)) if g]
         params["q"] = " OR ".join(parts)
-        params["ws"], params["ww"], params["wf"] = weights.syllables, weights.words, weights.folded
+        params["wh"], params["ws"] = weights.heading, weights.syllables
+        params["ww"], params["wf"] = weights.words, weights.folded
         sql = (
-            "SELECT f.chunk_id, -bm25(chunk_fts, 0.0, 0.0, :ws, :ww, :wf) AS score"
+            "SELECT f.chunk_id, -bm25(chunk_fts, 0.0, 0.0, :wh, :ws, :ww, :wf) AS score"
             " FROM chunk_fts f JOIN chunks c ON c.id = f.chunk_id"
             f" WHERE chunk_fts MATCH :q{access_sql} ORDER BY score DESC LIMIT :k"
         )

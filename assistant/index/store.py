@@ -156,7 +156,8 @@ class Index:
                     carried.append(ChunkVectorRow(chunk_id=c.chunk_id, model=old[0], content_hash=h))
             s.flush()
             s.add_all(carried)
-            lexical.write(s.connection(), ((c.chunk_id, doc.doc_id, c.embed_text) for c in chunks))
+            rows = ((c.chunk_id, doc.doc_id, " ".join(c.heading_path), c.text) for c in chunks)
+            lexical.write(s.connection(), rows)
 
     @staticmethod
     def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str) -> dict[str, Any]:

@@ -79,3 +79,24 @@ def test_remove_document(index):
     with index.engine.connect() as conn:
         hits = lexical.search(conn, "kỷ luật buộc thôi việc", 20)
         assert hits and all(cid.startswith("luat-thu-do:") for cid, _ in hits)
+
+
+def test_lexical_index_is_rebuilt_from_sql_when_its_layout_changed(index, settings):
+    from sqlalchemy import text
+
+    with index.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP TABLE chunk_lexical"))
+            conn.execute(text("CREATE TABLE chunk_lexical (chunk_id VARCHAR(320) PRIMARY KEY, doc_id VARCHAR(200),"
+                              " tsv tsvector)"))
+        else:
+            conn.execute(text("DROP TABLE chunk_fts"))
+            conn.execute(text("CREATE VIRTUAL TABLE chunk_fts USING fts5(chunk_id UNINDEXED, doc_id UNINDEXED,"
+                              " syllables, words, folded)"))
+    index.engine.dispose()
+    reopened = Index(settings)
+    stats = reopened.stats()
+    assert stats["lexical"] == stats["chunks"] > 0
+    with reopened.engine.connect() as conn:
+        assert lexical.search(conn, "Khuê Văn Các", 3)[0][0] == "luat-thu-do:dieu-2:0"
+    reopened.engine.dispose()

@@ -122,3 +122,22 @@ def test_timings_report_embedding_apart(retriever):
     t = retriever.search("thời hạn giải quyết thủ tục hành chính", k=10).timings_ms
     assert {"embed_ms", "lexical_ms", "dense_ms", "search_ms", "total_ms"} <= set(t)
     assert t["search_ms"] <= t["total_ms"]
+
+
+def test_search_endpoint_over_http(hanoi_settings):
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+
+    with TestClient(create_app(hanoi_settings)) as client:
+        r = client.get("/api/search", params={"q": "dieu 7 luat thu do", "k": 3})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["results"][0]["doc_id"] == "luat-thu-do-02-2026-QH16"
+        assert body["results"][0]["article"] == "7"
+        assert body["results"][0]["validity"] == "còn hiệu lực"
+        assert "embed_ms" in body["timings_ms"]
+        r = client.get("/api/search", params={"q": "kỷ luật", "type": "Nghị định"})
+        assert all(x["type"] == "Nghị định" for x in r.json()["results"])
+        bad = client.get("/api/search", params={"q": "", "k": 999})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"

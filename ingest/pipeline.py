@@ -26,7 +26,7 @@ from ingest.models import Chunk, DocumentMetadata, ParsedDocument
 log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes so that re-ingestion rebuilds every document.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 
 @dataclass

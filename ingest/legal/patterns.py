@@ -45,3 +45,13 @@ def is_upper_heading(line: str) -> bool:
     """An all-caps title line such as "QUY ĐỊNH CHUNG"."""
     letters = [c for c in line if c.isalpha()]
     return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+def caps_run(lines: list[str], start: int, limit: int = 4) -> list[str]:
+    """The all-caps title lines from ``start`` on (a title wrapped over several lines)."""
+    out = []
+    for line in lines[start : start + limit]:
+        if not is_upper_heading(line) or ARTICLE.match(line) or CHAPTER.match(line) or SECTION.match(line):
+            break
+        out.append(line)
+    return out

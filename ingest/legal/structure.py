@@ -143,10 +143,13 @@ def _title_after(lines: list[str], i: int, inline: str) -> tuple[str, int]:
     """Chương/Mục titles sit on the heading line or the next line (crawls may print both)."""
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
     if inline:
-        skip = 1 if nxt.strip() == inline.strip() else 0
-        return inline, skip
+        if nxt.strip() == inline.strip():
+            return inline, 1
+        more = P.caps_run(lines, i + 1) if P.is_upper_heading(inline) else []
+        return " ".join([inline, *more]), len(more)
     if nxt and not P.ARTICLE.match(nxt) and not P.CHAPTER.match(nxt) and not P.SECTION.match(nxt):
-        return nxt, 1
+        more = P.caps_run(lines, i + 2) if P.is_upper_heading(nxt) else []
+        return " ".join([nxt, *more]), 1 + len(more)
     return "", 0
 
 
@@ -305,7 +308,8 @@ def parse_structure(text: str) -> Structure:
             preamble.extend(lead)
         elif lead and (zone.kind == "annex" or arts):
             # An annex's own text (title, tables) is citable as the annex itself.
-            if zone.kind == "annex" or len(lead) > 3:
+            # A regulation's title block is not content; a long lead-in (rare) stays citable.
+            if zone.kind == "annex" or sum(len(x) for x in lead) > 600:
                 intro = _ArticleBuilder(part, _annex_number(zone), "annex", _short_title(zone.label), [], lead[0])
                 for x in lead[1:]:
                     intro.add(x, False)

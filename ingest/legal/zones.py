@@ -68,11 +68,7 @@ def split_zones(lines: list[str]) -> list[Zone]:
         if after_body and cur.kind in ("signature", "main") and P.is_upper_heading(line):
             m = P.ATTACHED_TITLE.match(line)
             if m and (_lookahead_note(lines, i) or (promulgates and cur.kind == "signature")):
-                title = line
-                nxt = lines[i + 1] if i + 1 < len(lines) else ""
-                if nxt and P.is_upper_heading(nxt) and not P.CHAPTER.match(nxt):
-                    title = f"{line} {nxt}"
-                zones.append(Zone("regulation", label=title, lines=[line]))
+                zones.append(Zone("regulation", label=" ".join([line, *P.caps_run(lines, i + 1)]), lines=[line]))
                 continue
         if after_body and cur.kind in ("signature", "annex", "main", "regulation"):
             label = _annex_label(line, lines, i)
@@ -93,8 +89,8 @@ def split_zones(lines: list[str]) -> list[Zone]:
     zones = _merge_empty(zones)
     for z in zones:
         # A bare "PHỤ LỤC II" heading is named by the all-caps title line under it.
-        if z.kind == "annex" and len(z.label) <= 20 and len(z.lines) > 1 and P.is_upper_heading(z.lines[1]):
-            z.label = f"{z.label} {z.lines[1]}"
+        if z.kind == "annex" and len(z.label) <= 20:
+            z.label = " ".join([z.label, *P.caps_run(z.lines, 1)])
     return zones
 
 

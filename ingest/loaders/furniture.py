@@ -18,9 +18,7 @@ MAX_PEEL = 3  # furniture lines removed at most from each edge (header + page nu
 _MIN_SHARE = 0.5
 
 # "Trang 3", "Trang 3/12", "Page 3 of 12": explicit, always furniture at a page edge.
-_LABELLED_NUMBER = re.compile(
-    r"^(?:Trang|trang|TRANG|Page|page)\s*(\d{1,4})(?:\s*(?:/|của|of|trên)\s*\d{1,4})?$"
-)
+_LABELLED_NUMBER = re.compile(r"^(?:Trang|trang|TRANG|Page|page)\s*(\d{1,4})(?:\s*(?:/|của|of|trên)\s*\d{1,4})?$")
 # "3", "- 3 -", "3/12": furniture only when the numbers follow the page sequence.
 _BARE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(\d{1,4})(?:\s*[-–—]|\s*/\s*\d{1,4})?$")
 _DIGITS = re.compile(r"\d+")

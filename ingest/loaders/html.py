@@ -11,9 +11,11 @@ import re
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.dammit import EncodingDetector
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
 from ingest.loaders.base import Extracted, LoaderError
+from ingest.loaders.text import decode_bytes
 
 CELL_SEPARATOR = " | "
 
@@ -159,13 +161,26 @@ def _strip_chrome(soup: BeautifulSoup) -> None:
             tag.decompose()
 
 
-def read_html(path: Path) -> Extracted:
+def _markup(data: bytes) -> tuple[str | bytes, list[str]]:
+    """UTF-8 as is; a declared charset is left to BeautifulSoup; otherwise the text-file decoder
+    (Windows-1258, or TCVN3/VNI bytes kept intact for the legacy step) instead of a guess."""
     try:
-        soup = BeautifulSoup(path.read_bytes(), "lxml")
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    if EncodingDetector.find_declared_encoding(data, is_html=True):
+        return data, []
+    return decode_bytes(data)
+
+
+def read_html(path: Path) -> Extracted:
+    markup, warnings = _markup(path.read_bytes())
+    try:
+        soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:  # lxml gives up only on pathological input
         raise LoaderError(path, "tệp HTML không đọc được") from exc
     _strip_chrome(soup)
     out = _Lines()
     _render(_main_content(soup), out)
     out.flush()
-    return Extracted("\n".join(out.lines))
+    return Extracted("\n".join(out.lines), warnings)

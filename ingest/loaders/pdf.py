@@ -18,8 +18,7 @@ _NO_TEXT = "không có lớp văn bản — cần OCR trước khi nạp"
 _ENCRYPTED = "tệp PDF được đặt mật khẩu (mã hóa), không mở được — hãy gỡ mật khẩu rồi nạp lại"
 _CORRUPT = "tệp PDF bị hỏng hoặc không đúng định dạng, không đọc được"
 _NEEDS_CRYPTO = (
-    "tệp PDF được mã hóa AES, máy chủ thiếu thư viện giải mã (gói cryptography) — "
-    "hãy gỡ bảo vệ tệp rồi nạp lại"
+    "tệp PDF được mã hóa AES, máy chủ thiếu thư viện giải mã (gói cryptography) — hãy gỡ bảo vệ tệp rồi nạp lại"
 )
 _TRUNCATED = "tệp PDF không hoàn chỉnh (bị cắt cụt) — hãy tải lại bản đầy đủ"
 _NOT_PDF = "không phải tệp PDF (thiếu phần đầu %PDF)"

@@ -59,6 +59,7 @@ _MIN_LINES_FOR_WIDTH = 8
 _MAX_WRAP_WIDTH = 160
 _FULL_LINE = 0.85
 _HALF_LINE = 0.6
+_FITS = 1.0  # a break before a word that would have fitted is not a wrap
 _MIN_FULL_SHARE = 0.35
 
 
@@ -164,9 +165,14 @@ def _joins_wrapped(prev: str, prev_physical: str, line: str, first: str, width: 
     if first.isdigit():
         return full or _ends_with_connector(prev)
     if first.isupper():
-        if _HEADING_PREFIX.match(prev) and prev == prev_physical and not full:
-            return False  # "Điều 1. Phạm vi điều chỉnh" is followed by its body, not a wrap
-        return full or (length >= _HALF_LINE * width and _ends_with_connector(prev))
+        # Greedy wrapping moves a word down only when it does not fit: if the next line's first
+        # word would have fit after the previous line, the break is real ("Điều 8. <title>" then
+        # its body), however full the line looks.
+        word = line.split()[0]
+        fits = length + 1 + len(word) <= _FITS * width
+        if _HEADING_PREFIX.match(prev) and prev == prev_physical:
+            return not fits
+        return not fits or (length >= _HALF_LINE * width and _ends_with_connector(prev))
     return full
 
 

@@ -426,13 +426,22 @@ def test_vni_file_is_converted(tmp_path: Path, legacy_sample: str) -> None:
     assert loaded.warnings == ["đã chuyển mã từ VNI"]
 
 
-def test_legacy_text_inside_docx_is_converted(tmp_path: Path, legacy_sample: str) -> None:
+def test_legacy_text_inside_docx_and_html_is_converted(tmp_path: Path, legacy_sample: str) -> None:
     sample = legacy_sample.replace("Ủy", "ủy")
     path = tmp_path / "vntime.docx"
     make_docx(to_tcvn3(sample), path)
     loaded = load_file(path)
     assert loaded.text == sample
     assert loaded.warnings == ["đã chuyển mã từ TCVN3"]
+    page = tmp_path / "vni.html"  # no declared charset: the bytes are VNI read as Windows-1252
+    page.write_bytes(
+        (
+            "<html><body>" + "".join(f"<p>{line}</p>" for line in to_vni(legacy_sample).split("\n")) + "</body></html>"
+        ).encode("cp1252")
+    )
+    loaded = load_file(page)
+    assert loaded.text == legacy_sample
+    assert loaded.warnings == ["đã chuyển mã từ VNI"]
 
 
 def test_tcvn3_table_agrees_with_glibc() -> None:

@@ -44,6 +44,22 @@ class Settings(BaseSettings):
     annex_factor: float = 0.8
     not_in_force_factor: float = 0.85
 
+    # Extractive answers (assistant/answering/extractive.py).
+    decline_threshold: float = 0.8  # on SearchResult.confidence; calibrated with `assistant eval`
+    answer_max_articles: int = 3
+    answer_relative_score: float = 0.6
+    answer_units_per_article: int = 2
+    answer_min_coverage: float = 0.3
+    answer_max_quote_chars: int = 700
+
+    # LLM mode: any OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server, OpenAI/Azure).
+    llm_base_url: str | None = None  # unset = extractive answers only
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str | None = None
+    llm_timeout: float = 30.0
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 800
+
     host: str = "127.0.0.1"
     port: int = 8000
 

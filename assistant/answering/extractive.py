@@ -1,0 +1,203 @@
+"""The extractive answer: no model writes anything; the answer quotes the khoản / điểm that
+best cover the question, each with its citation, under a one-line lead-in.
+
+It declines (with the closest documents) when retrieval confidence is below a threshold that is
+calibrated on a golden set (``assistant eval`` reports the curve), never guessed per question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote as urlquote
+
+from sqlalchemy import select
+
+from assistant.answering.models import Citation
+from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
+from assistant.index.schema import ArticleRow, ChunkRow
+from assistant.index.store import Index
+from assistant.retrieval.search import ArticleHit, SearchResult
+from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
+from assistant.settings import Settings
+
+DECLINE_TEXT = "Không tìm thấy căn cứ trong các văn bản hiện có để trả lời câu hỏi này."
+
+
+@dataclass
+class Composition:
+    text: str
+    citations: list[Citation]
+    declined: bool
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def article_label(hit_kind: str, number: str, part: str, title: str) -> str:
+    if hit_kind == "dieu":
+        return f"Điều {number}" + (" của Quyết định ban hành" if part == "qd" else "")
+    if hit_kind == "annex":
+        return title or "Phụ lục"
+    return f"Mục {number}"
+
+
+def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str, clause: str | None) -> str:
+    ref = number if (kind == "dieu" and not part) else urlquote(article_key, safe="")
+    url = f"/api/documents/{urlquote(doc_id, safe='')}/articles/{ref}"
+    return url + (f"?khoan={clause}" if clause else "")
+
+
+def doc_name(hit: ArticleHit) -> str:
+    if hit.doc_type and hit.doc_number:
+        title = hit.doc_title or ""
+        if title.lower().startswith(hit.doc_type.lower()):
+            return f"{title} số {hit.doc_number}"
+        return f"{hit.doc_type} {hit.doc_number}"
+    return hit.doc_title or hit.doc_id
+
+
+def trim_quote(text: str, limit: int) -> tuple[str, bool]:
+    """A prefix of the span, cut at a sentence or clause end: still verbatim."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text, False
+    cut = max(text.rfind(x, 0, limit) for x in (". ", "; ", ":\n", ";\n", ".\n"))
+    if cut < limit // 3:
+        cut = text.rfind(" ", 0, limit)
+    return text[: cut + 1].strip(), True
+
+
+def validity_note(hit: ArticleHit, successor: str | None) -> str | None:
+    v = hit.validity
+    name = doc_name(hit)
+    when = v.since.strftime("%d/%m/%Y") if v.since else None
+    if v.status == EXPIRED:
+        text = f"Lưu ý: {name} đã hết hiệu lực" + (f" từ ngày {when}" if when else "")
+        return text + (f"; văn bản thay thế: {successor}." if successor else ".")
+    if v.status == NOT_YET:
+        return f"Lưu ý: {name} chưa có hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
+    return None
+
+
+class ExtractiveComposer:
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self._stats: TermStats | None = None
+        self._stats_size = -1
+
+    def stats(self) -> TermStats:
+        with self.index.sessions() as s:
+            texts = list(s.scalars(select(ChunkRow.text)))
+        if self._stats is None or len(texts) != self._stats_size:
+            self._stats, self._stats_size = TermStats(texts), len(texts)
+        return self._stats
+
+    def should_decline(self, result: SearchResult) -> str | None:
+        if not result.hits:
+            return "no_results"
+        if result.hits[0].pinned:
+            return None  # the question named an article we hold
+        if result.confidence < self.settings.decline_threshold:
+            return "low_confidence"
+        return None
+
+    def compose(
+        self, question: str, result: SearchResult, successor_names: dict[str, str] | None = None
+    ) -> Composition:
+        reason = self.should_decline(result)
+        if reason:
+            return self._decline(result, reason)
+        cfg = self.settings
+        top = result.hits[0]
+        if top.pinned:  # "Điều 7 Luật Thủ đô …": answer from the named articles only
+            chosen = [h for h in result.hits if h.pinned][: cfg.answer_max_articles]
+        else:
+            chosen = [top] + [h for h in result.hits[1 : cfg.answer_max_articles]
+                              if h.score >= cfg.answer_relative_score * top.score]
+        ids = [h.article_id for h in chosen]
+        with self.index.sessions() as s:
+            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))}
+        stats = self.stats()
+        terms = query_terms(question)
+        picks: list[tuple[ArticleHit, Unit]] = []
+        for rank, hit in enumerate(chosen):
+            art = arts.get(hit.article_id)
+            if art is None:
+                continue
+            units = article_units(art.text.split("\n", 1)[0], art.clauses)
+            for u in self._select_units(hit, units, terms, stats, result, first=rank == 0):
+                picks.append((hit, u))
+        if not picks:
+            return self._decline(result, "no_supporting_span")
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for n, (hit, unit) in enumerate(picks, 1):
+            quote, cut = trim_quote(unit.text, cfg.answer_max_quote_chars)
+            label = article_label(hit.kind, hit.article_number, hit.part, hit.title)
+            cit = Citation(
+                n=n,
+                doc_id=hit.doc_id,
+                number=hit.doc_number,
+                title=hit.doc_title,
+                article=hit.article_number if hit.kind == "dieu" else None,
+                article_key=hit.article_key,
+                article_label=label,
+                clause=unit.clause,
+                point=unit.point,
+                quote=quote,
+                heading_path=hit.heading_path,
+                validity=hit.validity.status,
+                url=source_url(hit.doc_id, hit.article_key, hit.article_number, hit.part, hit.kind, unit.clause),
+            )
+            citations.append(cit)
+            where = " ".join(x for x in (f"điểm {unit.point}" if unit.point else "",
+                                          f"khoản {unit.clause}" if unit.clause else "", label) if x)
+            lines.append(f"- {where[0].upper()}{where[1:]} {doc_name(hit)}: “{quote}”{'…' if cut else ''} [{n}]")
+        docs = list(dict.fromkeys(doc_name(h) for h, _ in picks))
+        lead = (f"Theo {docs[0]}, nội dung liên quan như sau:" if len(docs) == 1
+                else "Theo các văn bản hiện có, nội dung liên quan như sau:")
+        notes = []
+        for hit in dict.fromkeys(h for h, _ in picks):
+            if hit.validity.status != IN_FORCE:
+                note = validity_note(hit, (successor_names or {}).get(hit.validity.replaced_by or ""))
+                if note and note not in notes:
+                    notes.append(note)
+        text = "\n".join([lead, *lines, *notes])
+        return Composition(text, citations, False, None, notes)
+
+    def _select_units(self, hit: ArticleHit, units: list[Unit], terms: list[str], stats: TermStats,
+                      result: SearchResult, first: bool) -> list[Unit]:
+        cfg = self.settings
+        if not units:
+            return []
+        asked = result.reference.clauses if hit.pinned else []
+        if asked:
+            wanted = [u for u in units if u.clause in asked
+                      and (not result.reference.points or u.point in result.reference.points or u.point is None)]
+            if wanted:
+                return wanted[: cfg.answer_units_per_article + 1]
+        if hit.pinned and not terms_beyond_reference(terms):
+            return sorted(units, key=lambda u: u.order)[: cfg.answer_units_per_article]
+        scored = sorted(((coverage(terms, u.text, stats), u) for u in units), key=lambda x: -x[0])
+        best = scored[0][0]
+        if not first and best < cfg.answer_min_coverage:
+            return []
+        keep = [u for sc, u in scored[: cfg.answer_units_per_article] if sc >= 0.75 * best]
+        return sorted(keep, key=lambda u: u.order)
+
+    def _decline(self, result: SearchResult, reason: str) -> Composition:
+        near = list(dict.fromkeys(doc_name(h) for h in result.hits[:5]))[:3]
+        text = DECLINE_TEXT
+        if near:
+            text += " Các văn bản gần nhất với câu hỏi: " + "; ".join(near) + "."
+        text += " Anh/chị có thể diễn đạt lại câu hỏi cụ thể hơn hoặc liên hệ bộ phận pháp chế."
+        return Composition(text, [], True, reason)
+
+
+_REFERENCE_WORDS = re.compile(r"^(?:dieu|khoan|diem|luat|nghi|dinh|quyet|so|nam|\d+\w*)$")
+
+
+def terms_beyond_reference(terms: list[str]) -> bool:
+    """Whether the question says more than its reference ("Điều 7 Luật Thủ đô" alone says nothing)."""
+    return sum(1 for t in terms if not _REFERENCE_WORDS.match(t)) > 3

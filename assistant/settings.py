@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     answer_units_per_article: int = 2
     answer_min_coverage: float = 0.3
     answer_max_quote_chars: int = 700
+    answer_k: int = 8  # articles retrieved per question
+    history_messages: int = 6
+    llm_sources: int = 5
+    llm_source_chars: int = 3000
 
     # LLM mode: any OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server, OpenAI/Azure).
     llm_base_url: str | None = None  # unset = extractive answers only

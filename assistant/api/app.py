@@ -12,6 +12,9 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from assistant.answering.service import AnswerService
+from assistant.api import chat, documents
+from assistant.api.metrics import Metrics
 from assistant.index.store import Index
 from assistant.indexing import IndexingJob
 from assistant.retrieval.search import Retriever, SearchFilters
@@ -30,11 +33,20 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             app.state.job.state.lexical_ready = True
             app.state.job.state.phase = "ready"
         app.state.retriever = Retriever(index, settings)
+        app.state.answers = AnswerService(index, settings, app.state.retriever)
         if embed_on_start:
             app.state.job.embed_in_background()
         yield
 
     app = FastAPI(title="Trợ lý Công vụ", version="0.1.0", lifespan=lifespan)
+    app.state.metrics = Metrics()
+    app.middleware("http")(app.state.metrics.middleware)
+    app.include_router(chat.router)
+    app.include_router(documents.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> object:
+        return app.state.metrics.render()
 
     def get_index(request: Request) -> Index:
         return request.app.state.index

@@ -181,7 +181,8 @@ def resolve(query: str, ref: ParsedReference, catalogue: list[CatalogueEntry]) -
     for e in catalogue:
         if not e.title or not e.doc_type:
             continue
-        t = _words(e.title)
+        # "Luật Thủ đô (2026)": the bracketed year only disambiguates; it is matched as a year.
+        t = _words(re.sub(r"\(\s*(?:19|20)\d{2}\s*\)", "", e.title))
         if len(t) >= 6 and re.search(rf"\b{re.escape(t)}\b", q) and t.startswith(_words(e.doc_type)):
             named.append(e)
     if named:

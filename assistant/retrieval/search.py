@@ -12,6 +12,7 @@ and a form's or annex's copy of an article ranks below the article itself.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,6 +164,22 @@ class Retriever:
     def refresh(self) -> None:
         self._catalogue_sig = None
         self._load_catalogue()
+
+    def doc_ids(self) -> list[str]:
+        self._load_catalogue()
+        return list(self._docs)
+
+    def display_name(self, doc_id: str) -> str:
+        """"Luật Tiếp cận thông tin số 01/2026/QH16" — how answers name a document."""
+        self._load_catalogue()
+        d = self._docs.get(doc_id)
+        if d is None:
+            return doc_id
+        title = re.sub(r"\s*\((?:19|20)\d{2}\)\s*$", "", d.row.title or "")
+        kind, number = d.row.doc_type or "", d.row.number
+        if number and kind and title.lower().startswith(kind.lower()):
+            return f"{title} số {number}"
+        return f"{kind} {number}".strip() if number else (title or doc_id)
 
     def validity(self, doc_id: str) -> Validity:
         d = self._docs[doc_id]

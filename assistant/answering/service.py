@@ -1,0 +1,246 @@
+"""Question → answer, read top to bottom:
+
+    conversation history ─► standalone question ─► retrieval ─► LLM (verified) or extractive ─► stored answer
+
+With no LLM configured, or when the LLM fails or times out, the answer is extractive. Every
+answer is stored (answers, messages) so feedback and audit can point at it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+
+from assistant.answering.extractive import ExtractiveComposer, doc_name, source_url
+from assistant.answering.models import Answer, Citation, Source
+from assistant.index.schema import AnswerRow, ArticleRow, ConversationRow, MessageRow
+from assistant.index.store import Index
+from assistant.retrieval.search import Retriever, SearchFilters, SearchResult
+from assistant.settings import Settings
+from assistant.textproc import syllables
+
+log = logging.getLogger(__name__)
+
+_FOLLOW_UP = re.compile(r"^(?:còn|thế còn|vậy|vậy còn|thế|nếu vậy|nếu thế|thì|và|trường hợp đó|cái đó)\b", re.I)
+_ANAPHORA = {"đó", "này", "trên", "ấy", "kia", "vậy"}
+_QUESTION_TAIL = re.compile(r"\s*(?:thì sao|thế nào|ra sao|là gì|bao lâu|ở đâu|như thế nào)?\s*\??\s*$", re.I)
+
+
+def rule_based_rewrite(previous_question: str, follow_up: str) -> str:
+    """Make "còn thời hạn giải quyết thì sao?" standalone with the topic of the previous question."""
+    words = syllables(follow_up)
+    looks_follow_up = bool(_FOLLOW_UP.match(follow_up.strip())) or len(words) <= 6 or bool(
+        _ANAPHORA & set(words)
+    )
+    if not previous_question or not looks_follow_up:
+        return follow_up
+    topic = _QUESTION_TAIL.sub("", previous_question).strip().rstrip("?.,")
+    rest = _FOLLOW_UP.sub("", follow_up.strip()).strip()
+    rest = _QUESTION_TAIL.sub("", rest).strip() or rest
+    return f"{topic}: {rest}?" if rest else topic
+
+
+class AnswerService:
+    def __init__(self, index: Index, settings: Settings, retriever: Retriever, llm: Any | None = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.retriever = retriever
+        self.composer = ExtractiveComposer(index, settings)
+        self.llm = llm
+        if self.llm is None and settings.llm_base_url:
+            from assistant.answering.llm import LLMAnswerer
+
+            self.llm = LLMAnswerer(settings)
+
+    # -- conversation ------------------------------------------------------------------------
+    def history(self, conversation_id: str | None) -> list[tuple[str, str]]:
+        if not conversation_id:
+            return []
+        with self.index.sessions() as s:
+            rows = list(s.scalars(select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+                                  .order_by(MessageRow.id.desc()).limit(self.settings.history_messages)))
+        return [(r.role, r.content) for r in reversed(rows)]
+
+    def _previous_standalone(self, conversation_id: str | None) -> str:
+        if not conversation_id:
+            return ""
+        with self.index.sessions() as s:
+            row = s.scalars(select(AnswerRow).where(AnswerRow.conversation_id == conversation_id)
+                            .order_by(AnswerRow.created_at.desc(), AnswerRow.id.desc()).limit(1)).first()
+        if row:
+            return row.standalone_question
+        users = [c for role, c in self.history(conversation_id) if role == "user"]
+        return users[-1] if users else ""
+
+    def seed_conversation(self, user_turns: list[str]) -> str:
+        """A conversation holding earlier user turns sent by a stateless client (OpenAI API)."""
+        cid = self._ensure_conversation(None)
+        with self.index.sessions.begin() as s:
+            s.add_all(MessageRow(conversation_id=cid, role="user", content=t[:2000]) for t in user_turns[-3:])
+        return cid
+
+    def standalone(self, question: str, conversation_id: str | None) -> str:
+        history = self.history(conversation_id)
+        if not history:
+            return question
+        if self.llm is not None:
+            rewritten = self.llm.rewrite_question(history, question)
+            if rewritten and rewritten.strip():
+                return rewritten.strip()
+        return rule_based_rewrite(self._previous_standalone(conversation_id), question)
+
+    # -- answering ---------------------------------------------------------------------------
+    def sources(self, result: SearchResult) -> list[Source]:
+        hits = result.hits[: self.settings.llm_sources]
+        with self.index.sessions() as s:
+            ids = [h.article_id for h in hits]
+            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))}
+        out = []
+        for n, h in enumerate(hits, 1):
+            art = arts.get(h.article_id)
+            text = art.text if art and len(art.text) <= self.settings.llm_source_chars else h.text
+            label = f"Điều {h.article_number}" if h.kind == "dieu" else (h.title or h.article_number)
+            out.append(Source(
+                n=n, doc_id=h.doc_id, number=h.doc_number, title=h.doc_title, doc_label=doc_name(h),
+                article=h.article_number if h.kind == "dieu" else None, article_key=h.article_key,
+                article_label=label, heading_path=h.heading_path, validity=h.validity.status,
+                url=source_url(h.doc_id, h.article_key, h.article_number, h.part, h.kind, None), text=text,
+            ))
+        return out
+
+    def _successors(self) -> dict[str, str]:
+        return {d: self.retriever.display_name(d) for d in self.retriever.doc_ids()}
+
+    def prepare(self, question: str, conversation_id: str | None, filters: SearchFilters | None) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        conversation_id = self._ensure_conversation(conversation_id)
+        standalone = self.standalone(question, conversation_id)
+        result = self.retriever.search(standalone, k=self.settings.answer_k, filters=filters)
+        return {"conversation_id": conversation_id, "standalone": standalone, "result": result,
+                "t0": t0, "retrieval_ms": (time.perf_counter() - t0) * 1000}
+
+    def answer(self, question: str, conversation_id: str | None = None,
+               filters: SearchFilters | None = None) -> Answer:
+        ctx = self.prepare(question, conversation_id, filters)
+        answer = self._compose(question, ctx)
+        self._store(answer, ctx)
+        return answer
+
+    def _compose(self, question: str, ctx: dict[str, Any], llm_text: str | None = None,
+                 llm_error: str | None = None) -> Answer:
+        result: SearchResult = ctx["result"]
+        extractive = self.composer.compose(ctx["standalone"], result, self._successors())
+        answer = Answer(
+            id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],
+            text=extractive.text, citations=extractive.citations, declined=extractive.declined,
+            decline_reason=extractive.reason, mode="extractive", notes=extractive.notes,
+            sources=[h.as_dict() | {"text": h.text[:500]} for h in result.hits[:5]],
+            confidence=round(result.confidence, 4), conversation_id=ctx["conversation_id"],
+        )
+        if self.llm is not None and not (extractive.declined and extractive.reason == "no_results"):
+            answer = self._llm_answer(answer, ctx, extractive.declined, llm_text, llm_error)
+        answer.timings_ms = {"retrieval_ms": round(ctx["retrieval_ms"], 2),
+                             "total_ms": round((time.perf_counter() - ctx["t0"]) * 1000, 2)}
+        return answer
+
+    def _llm_answer(self, base: Answer, ctx: dict[str, Any], low_confidence: bool, llm_text: str | None,
+                    llm_error: str | None) -> Answer:
+        from assistant.answering.llm import LLMError
+        from assistant.answering.verify import verify_answer
+
+        sources = self.sources(ctx["result"])
+        if llm_text is None and llm_error is None:
+            try:
+                llm_text = self.llm.generate(ctx["standalone"], sources, self.history(ctx["conversation_id"]))
+            except LLMError as exc:
+                llm_error = exc.message
+        if llm_error is not None:
+            base.mode = "llm-fallback"
+            base.notes = [*base.notes, f"{llm_error} Câu trả lời dưới đây được trích trực tiếp từ văn bản."]
+            return base
+        verified = verify_answer(llm_text or "", sources)
+        if verified.declined or low_confidence and not verified.citations:
+            declined = self.composer.compose(ctx["standalone"], ctx["result"]) if low_confidence else None
+            text = declined.text if declined and declined.declined else (
+                "Không tìm thấy căn cứ trong các văn bản hiện có để trả lời câu hỏi này.")
+            return base.model_copy(update={"text": text, "citations": [], "declined": True, "mode": "llm",
+                                           "decline_reason": "llm_no_valid_citation", "flagged": verified.flagged})
+        notes = list(base.notes) if any(c.validity != "còn hiệu lực" for c in verified.citations) else []
+        return base.model_copy(update={
+            "text": verified.text + ("\n" + "\n".join(notes) if notes else ""), "citations": verified.citations,
+            "declined": False, "decline_reason": None, "mode": "llm", "flagged": verified.flagged, "notes": notes,
+        })
+
+    # -- streaming ---------------------------------------------------------------------------
+    def stream(self, question: str, conversation_id: str | None = None,
+               filters: SearchFilters | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events: ("sources", …) right after retrieval, ("token", {"text"}) …, ("answer", full answer)."""
+        ctx = self.prepare(question, conversation_id, filters)
+        result: SearchResult = ctx["result"]
+        yield "sources", {"conversation_id": ctx["conversation_id"], "standalone_question": ctx["standalone"],
+                          "sources": [h.as_dict() | {"text": h.text[:300]} for h in result.hits[:5]],
+                          "retrieval_ms": round(ctx["retrieval_ms"], 2)}
+        llm_text = llm_error = None
+        if self.llm is not None and result.hits:
+            from assistant.answering.llm import LLMError
+
+            parts: list[str] = []
+            try:
+                for delta in self.llm.stream(ctx["standalone"], self.sources(result),
+                                             self.history(ctx["conversation_id"])):
+                    parts.append(delta)
+                    yield "token", {"text": delta}
+                llm_text = "".join(parts)
+            except LLMError as exc:
+                llm_error = exc.message
+                yield "error", {"code": f"llm_{exc.kind}", "message": exc.message, "fallback": "extractive"}
+            answer = self._compose(question, ctx, llm_text=llm_text, llm_error=llm_error)
+            if llm_error is not None:
+                for piece in _pieces(answer.text):
+                    yield "token", {"text": piece}
+        else:
+            answer = self._compose(question, ctx)
+            for piece in _pieces(answer.text):
+                yield "token", {"text": piece}
+        self._store(answer, ctx)
+        yield "answer", answer.model_dump()
+
+    # -- storage -----------------------------------------------------------------------------
+    def _ensure_conversation(self, conversation_id: str | None) -> str:
+        cid = conversation_id or uuid.uuid4().hex
+        with self.index.sessions.begin() as s:
+            if s.get(ConversationRow, cid) is None:
+                s.add(ConversationRow(id=cid))
+        return cid
+
+    def _store(self, answer: Answer, ctx: dict[str, Any]) -> None:
+        with self.index.sessions.begin() as s:
+            s.add(AnswerRow(
+                id=answer.id, conversation_id=answer.conversation_id, question=answer.question,
+                standalone_question=answer.standalone_question, text=answer.text,
+                citations=[c.model_dump() for c in answer.citations],
+                retrieved=[h.article_id for h in ctx["result"].hits], declined=answer.declined,
+                flagged=answer.flagged, mode=answer.mode, latency_ms=answer.timings_ms.get("total_ms", 0.0),
+            ))
+            s.add(MessageRow(conversation_id=answer.conversation_id, role="user", content=answer.question))
+            s.add(MessageRow(conversation_id=answer.conversation_id, role="assistant", content=answer.text,
+                             answer_id=answer.id))
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Extractive text streamed in word groups so the widget renders it progressively."""
+    words = re.split(r"(\s+)", text)
+    for i in range(0, len(words), 12):
+        yield "".join(words[i : i + 12])
+
+
+def citation_text(citations: list[Citation]) -> str:
+    """Footnotes: "[1] khoản 2 Điều 15 172/2025/NĐ-CP — …"."""
+    return "\n".join(f"[{c.n}] {c.label}" + (f" ({c.validity})" if c.validity != "còn hiệu lực" else "")
+                     for c in citations)

@@ -1,0 +1,109 @@
+"""Document and article views: what the widget needs to show a cited article."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy import select
+
+from assistant.index.schema import ArticleRow, DocumentRow
+from assistant.index.store import Index
+from assistant.retrieval.search import Retriever
+
+router = APIRouter(prefix="/api/documents", tags=["documents"])
+
+
+def _index(request: Request) -> Index:
+    return request.app.state.index
+
+
+def _retriever(request: Request) -> Retriever:
+    return request.app.state.retriever
+
+
+IndexDep = Annotated[Index, Depends(_index)]
+RetrieverDep = Annotated[Retriever, Depends(_retriever)]
+
+
+def not_found(message: str) -> HTTPException:
+    return HTTPException(404, {"code": "not_found", "message": message})
+
+
+def doc_summary(d: DocumentRow, retriever: Retriever) -> dict[str, Any]:
+    v = retriever.validity(d.id)
+    return {
+        "id": d.id,
+        "number": d.number,
+        "type": d.doc_type,
+        "issuer": d.issuer,
+        "title": d.title,
+        "display_name": retriever.display_name(d.id),
+        "issued": d.issued.isoformat() if d.issued else None,
+        "effective": d.effective.isoformat() if d.effective else None,
+        "expires": d.expires.isoformat() if d.expires else None,
+        "effective_note": d.effective_note,
+        "replaces": d.replaces,
+        "validity": v.status,
+        "validity_since": v.since.isoformat() if v.since else None,
+        "replaced_by": v.replaced_by,
+        "access": d.access,
+    }
+
+
+def article_view(a: ArticleRow) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "key": a.key,
+        "part": a.part,
+        "kind": a.kind,
+        "number": a.number,
+        "label": f"Điều {a.number}" if a.kind == "dieu" else (a.title if a.kind == "annex" else f"Mục {a.number}"),
+        "title": a.title,
+        "heading_path": a.heading_path,
+    }
+
+
+@router.get("")
+def list_documents(index: IndexDep, retriever: RetrieverDep) -> dict[str, Any]:
+    retriever.refresh()
+    return {"documents": [doc_summary(d, retriever) for d in index.list_documents()]}
+
+
+@router.get("/{doc_id}")
+def get_document(doc_id: str, index: IndexDep, retriever: RetrieverDep) -> dict[str, Any]:
+    doc = index.get_document(doc_id)
+    if doc is None:
+        raise not_found(f"Không có văn bản mã '{doc_id}'.")
+    retriever.refresh()
+    return doc_summary(doc, retriever) | {"articles": [article_view(a) for a in index.get_articles(doc_id)]}
+
+
+@router.get("/{doc_id}/articles/{ref:path}")
+def get_article(
+    doc_id: str,
+    ref: str,
+    index: IndexDep,
+    retriever: RetrieverDep,
+    khoan: Annotated[str | None, Query(description="Khoản cần làm nổi bật")] = None,
+) -> dict[str, Any]:
+    """``ref`` is a Điều number of the main body ("7", "35a") or an article key ("qd:dieu-2")."""
+    doc = index.get_document(doc_id)
+    if doc is None:
+        raise not_found(f"Không có văn bản mã '{doc_id}'.")
+    key = f"dieu-{ref}" if ref[:1].isdigit() and ":" not in ref else ref
+    with index.sessions() as s:
+        art = s.scalars(select(ArticleRow).where(ArticleRow.id == f"{doc_id}:{key}")).first()
+    if art is None:
+        raise not_found(f"Văn bản '{doc_id}' không có {('Điều ' + ref) if key.startswith('dieu-') else ref}.")
+    retriever.refresh()
+    clauses = [
+        {"number": c.get("number"), "points": c.get("points", []), "text": c.get("text", ""),
+         "highlight": khoan is not None and c.get("number") == khoan}
+        for c in art.clauses
+    ]
+    return {
+        "document": doc_summary(doc, retriever),
+        "article": article_view(art) | {"text": art.text, "clauses": clauses},
+        "highlight": khoan,
+    }

@@ -349,8 +349,9 @@ def eval_cmd(
         "ours,lexical,dense,naive_langchain"
     ),
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Thư mục lưu chỉ mục đã dựng.")] = None,
+    answers: Annotated[bool, typer.Option("--answers/--no-answers", help="Đánh giá cả câu trả lời.")] = True,
 ) -> None:
-    """Đánh giá truy hồi trên một bộ câu hỏi chuẩn (Recall@k, MRR@10, nDCG@10, độ trễ)."""
+    """Đánh giá truy hồi (Recall@k, MRR@10, nDCG@10, độ trễ) và câu trả lời (trích dẫn, từ chối, trung thực)."""
     from assistant.embeddings import make_embedder
     from assistant.index.store import Index
     from assistant.retrieval.search import Retriever
@@ -392,16 +393,47 @@ def eval_cmd(
             progress.update(tasks[name], completed=done)
 
         report = evaluate(rows, build_systems(retriever, names, naive), k=k, progress=on_progress)
+        if answers:
+            from assistant.answering.service import AnswerService
+            from evals.answer_eval import evaluate_answers
+
+            service = AnswerService(index, settings, retriever)
+            atask = progress.add_task("Đánh giá câu trả lời", total=len(rows))
+
+            def article_text(doc_id: str, key: str) -> str | None:
+                arts = {a.key: a.text for a in index.get_articles(doc_id)}
+                return arts.get(key)
+
+            report["answers"] = evaluate_answers(
+                rows, lambda q: service.answer(q), article_text,
+                progress=lambda d, t: progress.update(atask, completed=d))
     report["corpus"] = str(corpus)
     report["golden"] = str(golden)
     report["settings"] = {key: getattr(settings, key) for key in (
         "fusion", "lexical_weight", "dense_weight", "rrf_k", "dense_floor", "dense_ceiling", "named_doc_boost",
         "article_number_boost", "annex_factor", "not_in_force_factor", "embedding_backend", "embedding_model")}
     _print_eval(report)
+    if "answers" in report:
+        _print_answers(report["answers"])
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         console.print(f"Đã ghi báo cáo: {json_out}")
+
+
+def _print_answers(a: dict) -> None:
+    table = Table(title=f"Câu trả lời — {a['n']} câu hỏi ({a['unanswerable']} không có căn cứ)")
+    for col in ("citation acc.", "citation prec.", "decline acc.", "false declines", "span faithfulness",
+                "flagged"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(a[k]) for k in ("citation_accuracy", "citation_precision", "decline_accuracy",
+                                        "false_decline_rate", "span_faithfulness", "flagged")))
+    console.print(table)
+    best = a["calibration"]["best"]
+    if best:
+        console.print(f"Ngưỡng từ chối đề xuất (false declines ≤ {a['calibration']['max_false_decline']}): "
+                      f"{best['threshold']} → decline acc. {best['decline_accuracy']}, "
+                      f"false declines {best['false_decline_rate']}")
 
 
 def _print_eval(report: dict) -> None:

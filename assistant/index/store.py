@@ -239,11 +239,10 @@ class Index:
                 s.execute(delete(ChunkVectorRow).where(ChunkVectorRow.chunk_id.in_(ids)))
                 # A chunk replaced meanwhile keeps no vector row: its hash no longer matches.
                 current = dict(s.execute(select(ChunkRow.id, ChunkRow.content_hash).where(ChunkRow.id.in_(ids))).all())
-                s.add_all(
-                    ChunkVectorRow(chunk_id=r.id, model=embedder.name, content_hash=r.content_hash)
-                    for r in rows
-                    if current.get(r.id) == r.content_hash
-                )
+                for r in rows:
+                    if current.get(r.id) == r.content_hash:
+                        # merge: a second writer (service and CLI at once) may have recorded it too.
+                        s.merge(ChunkVectorRow(chunk_id=r.id, model=embedder.name, content_hash=r.content_hash))
             result.embed_seconds += t1 - t0
             result.write_seconds += time.perf_counter() - t1
             done += len(rows)

@@ -231,6 +231,9 @@ class Retriever:
         access = filters.access if filters else None
         named = resolve(query, ref, [d.row for d in self._docs.values()])
         resolved = [d for d in named if allowed is None or d in allowed]
+        if not ref.years:
+            # "Luật Tiếp cận thông tin" without a year means the one in force.
+            resolved.sort(key=lambda d: self.validity(d).status != IN_FORCE)
         n_cand = max(cfg.retrieval_candidates, k)
 
         lex: dict[str, float] = {}

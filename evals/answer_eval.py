@@ -1,0 +1,89 @@
+"""Answer-level metrics: citation accuracy and precision, declines, span faithfulness; and the
+calibration of the decline threshold on a golden set (never guessed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from assistant.textproc import nfc
+from evals.retrieval_eval import gold_items
+
+
+def normalise(text: str) -> str:
+    text = nfc(text).lower()
+    text = text.replace("“", '"').replace("”", '"').replace("–", "-").replace("—", "-")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _cites_gold(cit: dict[str, Any], gold: list[tuple[str, str | None]]) -> bool:
+    return any(cit["doc_id"] == d and (a is None or cit.get("article") == a) for d, a in gold)
+
+
+def evaluate_answers(rows: list[dict[str, Any]], answer_fn: Callable[[str], Any],
+                     article_text: Callable[[str, str], str | None],
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """``answer_fn(question) -> Answer``; ``article_text(doc_id, article_key)`` gives the source text."""
+    records = []
+    for i, r in enumerate(rows):
+        a = answer_fn(r["question"])
+        gold = gold_items(r)
+        cits = [c.model_dump() for c in a.citations]
+        quotes_ok = [normalise(c["quote"]) in normalise(article_text(c["doc_id"], c["article_key"]) or "")
+                     for c in cits]
+        top = a.sources[0] if a.sources else {}
+        records.append({
+            "id": r["id"], "type": r.get("type", ""), "answerable": bool(r["answerable"] and gold),
+            "declined": a.declined, "confidence": a.confidence, "pinned": bool(top.get("pinned")),
+            "cites_gold": any(_cites_gold(c, gold) for c in cits) if gold else False,
+            "precision": (sum(_cites_gold(c, gold) for c in cits) / len(cits)) if cits and gold else None,
+            "quotes": len(quotes_ok), "quotes_ok": sum(quotes_ok), "mode": a.mode, "flagged": a.flagged,
+            "latency_ms": a.timings_ms.get("total_ms"), "question": r["question"], "answer": a.text[:400],
+            "citations": [f"{c['doc_id']}:{c['article_key']}" for c in cits], "gold": r["gold"],
+        })
+        if progress:
+            progress(i + 1, len(rows))
+    return summarise_answers(records)
+
+
+def summarise_answers(records: list[dict[str, Any]]) -> dict[str, Any]:
+    ans = [r for r in records if r["answerable"]]
+    unans = [r for r in records if not r["answerable"]]
+    answered = [r for r in ans if not r["declined"]]
+    precisions = [r["precision"] for r in answered if r["precision"] is not None]
+    quotes = sum(r["quotes"] for r in records)
+    out = {
+        "n": len(records),
+        "answerable": len(ans),
+        "unanswerable": len(unans),
+        "citation_accuracy": _ratio(sum(r["cites_gold"] and not r["declined"] for r in ans), len(ans)),
+        "citation_precision": round(sum(precisions) / len(precisions), 4) if precisions else None,
+        "decline_accuracy": _ratio(sum(r["declined"] for r in unans), len(unans)),
+        "false_decline_rate": _ratio(sum(r["declined"] for r in ans), len(ans)),
+        "span_faithfulness": _ratio(sum(r["quotes_ok"] for r in records), quotes),
+        "flagged": sum(r["flagged"] for r in records),
+        "calibration": calibrate(records),
+        "records": records,
+    }
+    return out
+
+
+def _ratio(a: float, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def calibrate(records: list[dict[str, Any]], max_false_decline: float = 0.05) -> dict[str, Any]:
+    """Sweep the confidence threshold: decline when confidence < t (explicit references never
+    decline). Pick the t with the best decline accuracy whose false-decline rate stays ≤ the bound."""
+    ans = [r for r in records if r["answerable"]]
+    unans = [r for r in records if not r["answerable"]]
+    grid = sorted({round(r["confidence"], 3) for r in records} | {0.0})
+    curve = []
+    for t in grid:
+        fd = sum((r["confidence"] < t) and not r["pinned"] for r in ans) / len(ans) if ans else 0.0
+        da = sum((r["confidence"] < t) and not r["pinned"] for r in unans) / len(unans) if unans else 0.0
+        curve.append({"threshold": t, "decline_accuracy": round(da, 4), "false_decline_rate": round(fd, 4)})
+    ok = [c for c in curve if c["false_decline_rate"] <= max_false_decline]
+    best = max(ok, key=lambda c: (c["decline_accuracy"], -c["threshold"])) if ok else None
+    return {"max_false_decline": max_false_decline, "best": best, "curve": curve}

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
 
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
     retrieval_candidates: int = 100
+    lexical_heading_weight: float = 2.0
+    lexical_syllable_weight: float = 1.0
+    lexical_word_weight: float = 1.5
+    lexical_folded_weight: float = 0.6
+    lexical_max_df: float = 0.15  # query terms in more chunks than this share are dropped…
+    lexical_keep_terms: int = 6  # …keeping at least this many of the rarest
     fusion: Literal["weighted", "rrf"] = "weighted"
     lexical_weight: float = 0.5
     dense_weight: float = 0.5

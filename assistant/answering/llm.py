@@ -124,8 +124,9 @@ class LLMAnswerer:
         )
 
     # -- answers -------------------------------------------------------------------------------
-    def messages(self, question: str, sources: list[Source], history: list[tuple[str, str]] | None) -> list[
-            BaseMessage]:
+    def messages(
+        self, question: str, sources: list[Source], history: list[tuple[str, str]] | None
+    ) -> list[BaseMessage]:
         return build_messages(question, sources, list(history or []))
 
     def generate(self, question: str, sources: list[Source], history: list[tuple[str, str]] | None = None) -> str:

@@ -22,6 +22,7 @@ from assistant.textproc import fold, nfc
 
 MIN_QUOTE_CHARS = 12
 FALLBACK_QUOTE_CHARS = 300
+MAX_QUOTE_CHARS = 700  # a quote elided with "…" over a longer range is cited by its longest piece
 LEAK_NGRAM = 10  # this many consecutive words of the prompt in an answer = a leak
 
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\s*\]")
@@ -98,20 +99,31 @@ class _SourceText:
 
     def locate(self, quote: str) -> tuple[int, int] | None:
         """(start, end) in ``self.text`` of the quote's pieces, found in order; None if absent."""
+        spans = self.piece_spans(quote)
+        return (spans[0][0], spans[-1][1]) if spans else None
+
+    def piece_spans(self, quote: str) -> list[tuple[int, int]]:
+        """(start, end) in ``self.text`` of each piece of the quote, found in order; [] if one is absent."""
         pieces = _quote_pieces(quote)
-        if not pieces:
-            return None
+        spans: list[tuple[int, int]] = []
         pos = 0
-        first = last = -1
         for piece in pieces:
             at = self.norm.find(piece, pos)
             if at < 0:
-                return None
-            if first < 0:
-                first = at
-            last = at + len(piece)
-            pos = last
-        return self.index[first], self.index[last - 1] + 1
+                return []
+            pos = at + len(piece)
+            spans.append((self.index[at], self.index[pos - 1] + 1))
+        return spans
+
+    def span_text(self, quote: str, limit: int = MAX_QUOTE_CHARS) -> str | None:
+        """The source's own words for a quote: from its first to its last piece, or its longest piece."""
+        spans = self.piece_spans(quote)
+        if not spans:
+            return None
+        start, end = spans[0][0], spans[-1][1]
+        if end - start > limit:
+            start, end = max(spans, key=lambda sp: sp[1] - sp[0])
+        return self.text[start:end]
 
 
 # -- clause / point ----------------------------------------------------------------------------
@@ -253,8 +265,9 @@ def _with_khoan(url: str, clause: str | None) -> str:
 def _citation(n: int, source: Source, quote: str) -> Citation:
     clause, point = find_clause(source.text, quote)
     return Citation(
-        n=n, doc_id=source.doc_id, number=source.number, title=source.title, article=source.article,
-        article_key=source.article_key, article_label=source.article_label, clause=clause, point=point,
+        n=n, doc_id=source.doc_id, number=source.number, title=source.title, doc_label=source.doc_label,
+        article=source.article, article_key=source.article_key, article_label=source.article_label,
+        clause=clause, point=point,
         quote=quote, heading_path=list(source.heading_path), validity=source.validity,
         url=_with_khoan(source.url, clause),
     )
@@ -265,7 +278,7 @@ def _rebuild(text: str, markers: list[_Marker], renumber: dict[int, int]) -> str
     pos = 0
     for m in markers:
         out.append(text[pos:m.start])
-        numbers = list(dict.fromkeys(renumber[n] for n in m.keep if n in renumber))
+        numbers = sorted({renumber[n] for n in m.keep if n in renumber})
         if numbers:
             out.append("".join(f"[{n}]" for n in numbers))
         else:  # removed: no space left dangling before punctuation, none missing between words
@@ -320,10 +333,10 @@ def verify_answer(text: str, sources: list[Source]) -> Verified:
         targets = marker.keep if marker and marker.keep else list(by_n)
         found = False
         for n in targets:
-            span = texts[n].locate(inner)
+            span = texts[n].span_text(inner)
             if span is not None:
                 found = True
-                verified_quote.setdefault(n, texts[n].text[span[0]:span[1]])
+                verified_quote.setdefault(n, span)
         if not found:
             unsupported.append(inner)
             if marker and marker.keep:

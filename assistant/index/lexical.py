@@ -120,10 +120,35 @@ def count(conn: Connection) -> int:
     return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def _terms(query: str) -> tuple[list[str], list[str], list[str]]:
+def document_frequencies(conn: Connection) -> tuple[int, dict[str, int]]:
+    """(number of chunks, term → number of chunks containing it) over the indexed vocabulary."""
+    if _is_pg(conn):
+        n = int(conn.execute(text("SELECT count(*) FROM chunk_lexical")).scalar_one())
+        stat = "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunk_lexical')"
+        rows = conn.execute(text(stat)).all()
+        return n, {r[0]: int(r[1]) for r in rows}
+    conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')"))
+    n = int(conn.execute(text("SELECT count(*) FROM chunk_fts")).scalar_one())
+    return n, {r[0]: int(r[1]) for r in conn.execute(text("SELECT term, doc FROM temp.chunk_fts_vocab"))}
+
+
+def _terms(query: str, df: tuple[int, dict[str, int]] | None = None,
+           max_df: float = 0.2, keep: int = 4) -> tuple[list[str], list[str], list[str]]:
+    """Query terms per field. With document frequencies, terms found in more than ``max_df`` of
+    chunks ("của", "quy", "định") are dropped — they barely move BM25 but make every chunk match —
+    keeping at least the ``keep`` rarest."""
     syl = list(dict.fromkeys(syllables(query)))
     wrd = list(dict.fromkeys(words(query))) if syl else []
     fol = list(dict.fromkeys(fold(s) for s in syl))
+    if df is not None and df[0]:
+        n, freq = df
+
+        def prune(terms: list[str]) -> list[str]:
+            ranked = sorted(terms, key=lambda t: freq.get(t, 0))
+            rare = set(ranked[:keep]) | {t for t in terms if freq.get(t, 0) <= max_df * n}
+            return [t for t in terms if t in rare and freq.get(t, 0) > 0]
+
+        syl, wrd, fol = prune(syl), prune(wrd), prune(fol)
     return syl, wrd, fol
 
 
@@ -135,12 +160,15 @@ def search(
     access: Sequence[str] | None = None,
     doc_ids: Sequence[str] | None = None,
     weights: LexicalWeights = LexicalWeights(),
+    df: tuple[int, dict[str, int]] | None = None,
+    max_df: float = 0.2,
+    keep: int = 4,
 ) -> list[tuple[str, float]]:
     """Best chunks for the query as (chunk_id, score), higher is better.
 
     ``access`` and ``doc_ids`` restrict the query itself (never filtered afterwards)."""
-    syl, wrd, fol = _terms(query)
-    if not syl:
+    syl, wrd, fol = _terms(query, df, max_df, keep)
+    if not (syl or wrd or fol):
         return []
     params: dict[str, object] = {"k": k}
     access_sql = ""

@@ -133,6 +133,7 @@ class Retriever:
         self.today = today
         self._docs: dict[str, _Doc] = {}
         self._catalogue_sig: tuple | None = None
+        self._df: tuple[int, dict[str, int]] | None = None
 
     # -- catalogue ---------------------------------------------------------------------------
     def _load_catalogue(self) -> None:
@@ -153,6 +154,7 @@ class Retriever:
             for r in rows
         }
         self._catalogue_sig = sig
+        self._df = None  # vocabulary changed with the documents
         by_number = {number_key(d.row.number): d.row.doc_id for d in self._docs.values() if d.row.number}
         self._replaced_by: dict[str, tuple[str, date | None]] = {}
         for d in self._docs.values():
@@ -240,7 +242,12 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
             with self.index.engine.connect() as conn:
-                lex = dict(lexical.search(conn, expanded, n_cand, access=access, doc_ids=allowed))
+                if self._df is None:
+                    self._df = lexical.document_frequencies(conn)
+                weights = lexical.LexicalWeights(cfg.lexical_heading_weight, cfg.lexical_syllable_weight,
+                                                 cfg.lexical_word_weight, cfg.lexical_folded_weight)
+                lex = dict(lexical.search(conn, expanded, n_cand, access=access, doc_ids=allowed, weights=weights,
+                                          df=self._df, max_df=cfg.lexical_max_df, keep=cfg.lexical_keep_terms))
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         dense: dict[str, float] = {}
         if mode in ("hybrid", "dense"):

@@ -17,6 +17,7 @@ encoding. It runs in a background thread on a free port. What it answers depends
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -119,7 +120,8 @@ class FakeOpenAI:
             return text + " Ngoài ra, mức phụ cấp được tăng gấp đôi theo văn bản khác [7]."
         if "2" in blocks:
             second = blocks["2"]
-            text += f" {second.get('dieu', '')} {second.get('van_ban', '')} cũng quy định “{pick_quote(second['text'])}” [2]."
+            where = f"{second.get('dieu', '')} {second.get('van_ban', '')}".strip()
+            text += f" {where} cũng quy định “{pick_quote(second['text'])}” [2]."
         return text
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -157,13 +159,12 @@ class FakeOpenAI:
                     self._error(500, "The server had an error while processing your request.", "server_error")
                     return
                 text = fake.answer(body)
-                try:
+                # The client may have given up already (timeout tests).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     if body.get("stream"):
                         self._stream(body, text)
                     else:
                         self._json(200, _completion(body, text))
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-                    pass
 
             # -- responses --------------------------------------------------------------------
             def _json(self, status: int, payload: dict[str, Any]) -> None:
@@ -175,10 +176,8 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
             def _error(self, status: int, message: str, kind: str) -> None:
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._json(status, {"error": {"message": message, "type": kind, "param": None, "code": None}})
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def _chunk(self, data: bytes) -> None:
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

@@ -117,7 +117,7 @@ def test_good_answer_is_verified(fake_llm: FakeOpenAI, sources: list[Source]) ->
     assert_verbatim(c1.quote, sources[0])
     assert (c1.clause, c1.point) == ("1", None)
     assert c1.url.endswith("/articles/2?khoan=1")
-    assert c1.label == "khoản 1 Điều 2 02/2026/QH16"
+    assert c1.label == "khoản 1 Điều 2 Luật Thủ đô số 02/2026/QH16"
     assert (c1.doc_id, c1.article, c1.article_label, c1.validity) == (DOC_ID, "2", "Điều 2", "còn hiệu lực")
     assert c1.heading_path == ["Chương I. QUY ĐỊNH CHUNG"]
     assert_verbatim(c2.quote, sources[1])
@@ -310,7 +310,7 @@ def test_renumbering_and_marker_forms(sources: list[Source]) -> None:
             f"Biểu tượng là Khuê Văn Các [1][3].")
     v = verify_answer(text, sources)
     assert v.flagged and v.dropped_markers == [3] and not v.declined
-    assert v.text == ("Ủy ban nhân dân Thành phố được “" + q7 + "” [1]. Thủ đô là Hà Nội [2][1]. "
+    assert v.text == ("Ủy ban nhân dân Thành phố được “" + q7 + "” [1]. Thủ đô là Hà Nội [1][2]. "
                       "Biểu tượng là Khuê Văn Các [2].")
     assert [(c.n, c.article_label) for c in v.citations] == [(1, "Điều 7"), (2, "Điều 2")]
     assert v.citations[0].quote == q7
@@ -331,7 +331,7 @@ def test_quote_normalisation_and_placement(sources: list[Source]) -> None:
     assert v.flagged and not v.declined and v.dropped_markers == [1]
     assert v.text.startswith('Theo, "THỦ ĐÔ')
     c = v.citations[0]
-    assert c.quote == "Biểu tượng của Thủ đô là hình ảnh Khuê Văn Các tại Văn Miếu - Quốc Tử Giám."
+    assert c.quote == "Biểu tượng của Thủ đô là hình ảnh Khuê Văn Các tại Văn Miếu - Quốc Tử Giám"
     assert_verbatim(c.quote, sources[0])
     assert (c.clause, c.point) == ("3", None)
 

@@ -127,7 +127,8 @@ def document_frequencies(conn: Connection) -> tuple[int, dict[str, int]]:
         stat = "SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunk_lexical')"
         rows = conn.execute(text(stat)).all()
         return n, {r[0]: int(r[1]) for r in rows}
-    conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')"))
+    vocab = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_vocab USING fts5vocab(main, chunk_fts, 'row')"
+    conn.execute(text(vocab))
     n = int(conn.execute(text("SELECT count(*) FROM chunk_fts")).scalar_one())
     return n, {r[0]: int(r[1]) for r in conn.execute(text("SELECT term, doc FROM temp.chunk_fts_vocab"))}
 

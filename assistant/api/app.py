@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from assistant.answering.service import AnswerService
 from assistant.api import chat, documents
+from assistant.api.deps import IndexDep, JobDep, RetrieverDep
 from assistant.api.metrics import Metrics
 from assistant.index.store import Index
 from assistant.indexing import IndexingJob
@@ -47,19 +48,6 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> object:
         return app.state.metrics.render()
-
-    def get_index(request: Request) -> Index:
-        return request.app.state.index
-
-    def get_job(request: Request) -> IndexingJob:
-        return request.app.state.job
-
-    def get_retriever(request: Request) -> Retriever:
-        return request.app.state.retriever
-
-    IndexDep = Annotated[Index, Depends(get_index)]
-    JobDep = Annotated[IndexingJob, Depends(get_job)]
-    RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:

@@ -6,27 +6,24 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from assistant.answering.models import Answer
-from assistant.answering.service import AnswerService, citation_text
+from assistant.answering.service import citation_text
+from assistant.api.deps import AnswersDep
 from assistant.index.schema import AnswerRow, FeedbackRow
 from assistant.retrieval.search import SearchFilters
 
 router = APIRouter(tags=["chat"])
 
 
-def _service(request: Request) -> AnswerService:
-    return request.app.state.answers
-
-
-ServiceDep = Annotated[AnswerService, Depends(_service)]
+ServiceDep = AnswersDep
 
 
 class ChatFilters(BaseModel):

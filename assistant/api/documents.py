@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
+from assistant.api.deps import IndexDep, RetrieverDep
 from assistant.index.schema import ArticleRow, DocumentRow
-from assistant.index.store import Index
 from assistant.retrieval.search import Retriever
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
-
-
-def _index(request: Request) -> Index:
-    return request.app.state.index
-
-
-def _retriever(request: Request) -> Retriever:
-    return request.app.state.retriever
-
-
-IndexDep = Annotated[Index, Depends(_index)]
-RetrieverDep = Annotated[Retriever, Depends(_retriever)]
 
 
 def not_found(message: str) -> HTTPException:

@@ -83,10 +83,12 @@ def test_validity_statuses_and_in_force_text_first(hanoi_settings):
     assert before.validity("luat-tiep-can-thong-tin-01-2026-QH16").status == "chưa có hiệu lực"
 
     q = "công dân có quyền tiếp cận thông tin theo những hình thức nào"
-    docs = [h.doc_id for h in now.search(q, k=10).hits]
-    assert docs.index("luat-tiep-can-thong-tin-01-2026-QH16") < docs.index("luat-tiep-can-thong-tin-104-2016-QH13")
-    hit = now.search(q, k=10).hits[docs.index("luat-tiep-can-thong-tin-104-2016-QH13")]
-    assert hit.validity.status == "hết hiệu lực"
+    tctt = [h for h in now.search(q, k=10).hits if h.doc_id.startswith("luat-tiep-can-thong-tin")]
+    assert tctt[0].doc_id == "luat-tiep-can-thong-tin-01-2026-QH16"
+    # Without the preference for texts in force, the two laws' near-identical articles compete.
+    neutral = Retriever(index, hanoi_settings.model_copy(update={"not_in_force_factor": 1.0}), today=lambda: TODAY)
+    old_hits = [h for h in neutral.search(q, k=20).hits if h.doc_id == "luat-tiep-can-thong-tin-104-2016-QH13"]
+    assert old_hits and old_hits[0].validity.status == "hết hiệu lực"
     # Asking for the old law by its year brings it first.
     old = now.search(q + " theo Luật Tiếp cận thông tin 2016", k=5).hits
     assert old[0].doc_id == "luat-tiep-can-thong-tin-104-2016-QH13"

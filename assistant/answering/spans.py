@@ -12,15 +12,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from assistant.retrieval.search import QUESTION_WORDS
 from assistant.textproc import fold, syllables
 
 # Question words carry no content: they must not make a span look relevant.
-_STOPWORDS_TEXT = """
-là gì nào những các thì có không được bao nhiêu lâu đâu ai sao thế như hay đúng sai theo quy định của
-về và hoặc với cho trong tại khi nếu này đó đã sẽ đang phải cần hỏi xin biết tôi chúng em anh chị ạ nhé
-vậy ra trường hợp sau đây chọn câu trả lời nhất
-"""
-STOPWORDS = frozenset(fold(w) for w in _STOPWORDS_TEXT.split())
+STOPWORDS = QUESTION_WORDS
 _POINT_LINE = re.compile(r"^([a-zđ])\)\s")
 
 

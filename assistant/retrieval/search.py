@@ -33,6 +33,15 @@ from assistant.retrieval.references import (
 )
 from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
 from assistant.settings import Settings
+from assistant.textproc import fold, syllables
+
+# Question words ("là gì", "bao nhiêu", "đúng hay sai") say nothing about the corpus.
+_QUESTION_WORDS_TEXT = """
+là gì nào những các thì có không được bao nhiêu lâu đâu ai sao thế như hay đúng sai theo quy định của về và
+hoặc với cho trong tại khi nếu này đó đã sẽ đang phải cần hỏi xin biết tôi em anh chị ạ nhé vậy ra trường hợp
+sau đây chọn câu trả lời nhất
+"""
+QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS_TEXT.split())
 
 
 @dataclass
@@ -102,11 +111,23 @@ class SearchResult:
     reference: ParsedReference
     resolved_docs: list[str]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    coverage: float = 0.0  # IDF-weighted share of the question's terms found in the best article
+    dense_weight: float = 0.6
+    dense_floor: float = 0.75
+    dense_ceiling: float = 0.92
+
+    @property
+    def dense_top(self) -> float:
+        return max((h.dense_score for h in self.hits[:3]), default=0.0)
 
     @property
     def confidence(self) -> float:
-        """Dense similarity of the best article: low when nothing in the corpus is about the question."""
-        return max((h.dense_score for h in self.hits[:3]), default=0.0)
+        """How well the corpus covers the question, 0..1: the dense similarity of the best articles
+        (rescaled) blended with how much of the question's informative vocabulary they contain.
+        Low when nothing in the corpus is about the question; the decline threshold applies to it."""
+        span = max(self.dense_ceiling - self.dense_floor, 1e-6)
+        dense = min(max((self.dense_top - self.dense_floor) / span, 0.0), 1.0) if self.dense_top else 0.0
+        return self.dense_weight * dense + (1 - self.dense_weight) * self.coverage
 
 
 @dataclass
@@ -274,10 +295,28 @@ class Retriever:
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         order = [a for a in pinned] + [a for a, _ in ranked if a not in pinned]
         hits = self._materialise(order[:k], fused, per_article, set(pinned), ref)
+        coverage = self._coverage(expanded, hits[:3])
         timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
         timings["total_ms"] = (time.perf_counter() - t_start) * 1000
         timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
-        return SearchResult(query, hits, ref, resolved, timings)
+        return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
+                            dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
+                            dense_ceiling=cfg.dense_ceiling)
+
+    def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
+        if not hits or self._df is None:
+            return 0.0
+        n, df = self._df
+        terms = [t for t in dict.fromkeys(syllables(query)) if len(t) > 1 and fold(t) not in QUESTION_WORDS]
+        weights = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in terms}
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        best = 0.0
+        for h in hits:
+            present = set(syllables(h.text + " " + " ".join(h.heading_path)))
+            best = max(best, sum(w for t, w in weights.items() if t in present) / total)
+        return best
 
     def _fuse(self, per_article: dict[str, dict[str, Any]], mode: str) -> dict[str, float]:
         cfg = self.settings

@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     lexical_max_df: float = 0.15  # query terms in more chunks than this share are dropped…
     lexical_keep_terms: int = 6  # …keeping at least this many of the rarest
     fusion: Literal["weighted", "rrf"] = "weighted"
-    lexical_weight: float = 0.5
-    dense_weight: float = 0.5
+    lexical_weight: float = 0.4
+    dense_weight: float = 0.6
     rrf_k: int = 60
     dense_floor: float = 0.75
     dense_ceiling: float = 0.92

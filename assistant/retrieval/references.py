@@ -33,6 +33,12 @@ ABBREVIATIONS: dict[str, str] = {
     "ct": "Chỉ thị",
     "kh": "Kế hoạch",
     "vbqppl": "văn bản quy phạm pháp luật",
+    "tctt": "tiếp cận thông tin",
+    "xlvphc": "xử lý vi phạm hành chính",
+    "bhxh": "bảo hiểm xã hội",
+    "pccc": "phòng cháy, chữa cháy",
+    "cntt": "công nghệ thông tin",
+    "cđs": "chuyển đổi số",
     "dvc": "dịch vụ công",
     "csdl": "cơ sở dữ liệu",
 }

@@ -30,6 +30,7 @@ from assistant.retrieval.references import (
     expand_abbreviations,
     parse_reference,
     resolve,
+    strip_references,
 )
 from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
 from assistant.settings import Settings
@@ -258,6 +259,10 @@ class Retriever:
             # "Luật Tiếp cận thông tin" without a year means the one in force.
             resolved.sort(key=lambda d: self.validity(d).status != IN_FORCE)
         n_cand = max(cfg.retrieval_candidates, k)
+        # A named document we do not hold must not steer the search towards its type's texts.
+        unresolved = bool(ref.docs) and not resolved
+        content_query = strip_references(expanded, documents=unresolved)
+        dense_query = strip_references(query, documents=True) if unresolved else query
 
         lex: dict[str, float] = {}
         if mode in ("hybrid", "lexical"):
@@ -267,13 +272,13 @@ class Retriever:
                     self._df = lexical.document_frequencies(conn)
                 weights = lexical.LexicalWeights(cfg.lexical_heading_weight, cfg.lexical_syllable_weight,
                                                  cfg.lexical_word_weight, cfg.lexical_folded_weight)
-                lex = dict(lexical.search(conn, expanded, n_cand, access=access, doc_ids=allowed, weights=weights,
+                lex = dict(lexical.search(conn, content_query, n_cand, access=access, doc_ids=allowed, weights=weights,
                                           df=self._df, max_df=cfg.lexical_max_df, keep=cfg.lexical_keep_terms))
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         dense: dict[str, float] = {}
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
-            qvec = self.embedder.embed_query(query)
+            qvec = self.embedder.embed_query(dense_query)
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             where = _chroma_where(access, allowed)
@@ -295,7 +300,7 @@ class Retriever:
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         order = [a for a in pinned] + [a for a, _ in ranked if a not in pinned]
         hits = self._materialise(order[:k], fused, per_article, set(pinned), ref)
-        coverage = self._coverage(expanded, hits[:3])
+        coverage = self._coverage(content_query, hits[:3])
         timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
         timings["total_ms"] = (time.perf_counter() - t_start) * 1000
         timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)

@@ -32,3 +32,12 @@ def test_abbreviations_are_expanded_as_whole_words():
         "Luật cán bộ, công chức quy định gì về thủ tục hành chính"
     )
     assert expand_abbreviations("Nghị định 172/2025/NĐ-CP") == "Nghị định 172/2025/NĐ-CP"
+
+
+def test_references_are_stripped_for_content_matching():
+    from assistant.retrieval.references import strip_references
+
+    assert strip_references("khoản 2 Điều 15 Nghị định 172/2025/NĐ-CP quy định gì") == "Nghị định quy định gì"
+    assert strip_references("Điều kiện cấp phép") == "Điều kiện cấp phép"  # not a reference
+    assert strip_references("Nghị định 999/2030/NĐ-CP biểu tượng", documents=True) == "biểu tượng"
+    assert strip_references("Điều 7") == "Điều 7"  # nothing left: keep the question

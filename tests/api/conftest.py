@@ -37,3 +37,6 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+from tests.answering.conftest import fake_llm  # noqa: E402,F401 - the fake OpenAI server fixture

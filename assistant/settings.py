@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     not_in_force_factor: float = 0.85
 
     # Extractive answers (assistant/answering/extractive.py).
-    decline_threshold: float = 0.45  # on SearchResult.confidence; calibrated with `assistant eval`
+    decline_threshold: float = 0.6  # on SearchResult.confidence; calibrated with `assistant eval`
     confidence_dense_weight: float = 0.6
     answer_max_articles: int = 3
     answer_relative_score: float = 0.6

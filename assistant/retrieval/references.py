@@ -106,25 +106,30 @@ def expand_abbreviations(query: str) -> str:
     return re.sub(r"(?<![\w/\-])[A-Za-zĐđ]{2,7}(?![\w/\-])", sub, query)
 
 
-_REF_SPANS = re.compile(
-    r"(?i)\b(?:điều|dieu|khoản|khoan)\s+\d+[a-zđ]?\b|\b(?:điểm|diem)\s+[a-zđ]\)?(?=[\s,.;]|$)"  # Điều 7, điểm a
-    r"|\b\d{1,4}\s*/\s*(?:\d{4}\s*/\s*)?[A-Za-zĐđ]{1,6}(?:\s*-\s*[A-Za-zĐđ0-9]{1,10}){0,2}\b"  # 172/2025/NĐ-CP
-    r"|\b(?:số|so)\s+\d{1,4}\b"
+_PROVISIONS = re.compile(
+    r"(?i)\b(?:điều|dieu|khoản|khoan)\s+\d+[a-zđ]?\b|\b(?:điểm|diem)\s+[a-zđ]\)?(?=[\s,.;]|$)"
 )
-
-
-_TYPED_SPAN = re.compile(
+_DOC_NUMBER = re.compile(
+    r"\b\d{1,4}\s*/\s*(?:\d{4}\s*/\s*)?[A-Za-zĐđ]{1,6}(?:\s*-\s*[A-Za-zĐđ0-9]{1,10}){0,2}\b"
+    r"|(?i:\b(?:số|so)\s+\d{1,4}\b)"
+)
+_TYPE_BEFORE_NUMBER = re.compile(
     r"(?i)\b(?:bộ luật|luật|nghị định|nghị quyết|quyết định|thông tư|chỉ thị|kế hoạch|nđ|nq|qđ|tt|ct|kh)"
-    r"\s*(?:số\s*)?\d{1,4}(?:\s*/\s*\d{4})?(?:\s*/\s*[A-Za-zĐđ]{1,6}(?:\s*-\s*[A-Za-zĐđ0-9]{1,10}){0,2})?\b"
+    r"(?=\s*(?:số\s*)?\d)"
 )
 
 
-def strip_references(query: str, *, documents: bool = False) -> str:
-    """The question without its explicit references, for matching by content: "Điều 7", "khoản 2" and
-    "172/2025/NĐ-CP" are resolved separately; as words they would match every article that cites them.
-    ``documents`` also drops "Nghị định 999/2030/NĐ-CP" whole (a reference nothing in the index matches)."""
-    text = _TYPED_SPAN.sub(" ", query) if documents else query
-    return re.sub(r"\s+", " ", _REF_SPANS.sub(" ", text)).strip() or query
+def strip_references(query: str, *, documents: bool = False, numbers: bool = True) -> str:
+    """The question without its explicit references, for matching by content: "Điều 7", "khoản 2"
+    (and with ``numbers`` "172/2025/NĐ-CP") are resolved separately; as words they would match every
+    article that cites them. ``documents`` also drops the type word of a document reference nothing in
+    the index matches ("Nghị định 999/…"), so it cannot steer the search towards that type's texts."""
+    text = _PROVISIONS.sub(" ", query)
+    if documents:
+        text = _TYPE_BEFORE_NUMBER.sub(" ", text)
+    if numbers:
+        text = _DOC_NUMBER.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip() or query
 
 
 def parse_reference(query: str) -> ParsedReference:

@@ -52,7 +52,8 @@
       "Thời hạn xử lý kỷ luật công chức?",
     ],
     inputLabel: "Câu hỏi của anh/chị",
-    placeholder: "Nhập câu hỏi… (Enter để gửi, Shift+Enter để xuống dòng)",
+    placeholder: "Nhập câu hỏi về văn bản, quy định…",
+    inputHint: "Nhấn Enter để gửi, Shift+Enter để xuống dòng.",
     send: "Gửi câu hỏi",
     stop: "Dừng trả lời",
     you: "Anh/chị hỏi:",
@@ -465,7 +466,8 @@
     "Liberation Sans", "DejaVu Sans", sans-serif;
   font-size: 15px; line-height: 1.5; color: var(--ink); text-align: left; direction: ltr;
   font-weight: 400; font-style: normal; letter-spacing: normal; word-spacing: normal; text-transform: none;
-  text-indent: 0; white-space: normal; visibility: visible; cursor: auto; -webkit-text-size-adjust: 100%; }
+  text-indent: 0; white-space: normal; visibility: visible; cursor: auto; -webkit-text-size-adjust: 100%;
+  -webkit-tap-highlight-color: transparent; }
 .tlcv *, .tlcv *::before, .tlcv *::after { box-sizing: border-box; }
 .tlcv button, .tlcv textarea, .tlcv a { font: inherit; letter-spacing: inherit; }
 .tlcv button { margin: 0; cursor: pointer; -webkit-appearance: none; appearance: none; }
@@ -607,23 +609,26 @@
   background: var(--bg-soft); flex: none; }
 .src-head h2 { flex: 1 1 auto; margin: 0; font-size: 15px; font-weight: 700; color: var(--ink); }
 .src-head .icon-btn { color: var(--ink); }
+.panel.overlay .src-head .icon-btn { order: -1; }
 .src-head .icon-btn:hover { background: #e2e5e9; }
 .src-body { flex: 1 1 auto; min-height: 0; overflow-y: auto; overscroll-behavior: contain; padding: 14px 16px 24px; }
 .src-status { color: var(--muted); }
-.doc-card { border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; margin: 0 0 14px; background: #fff; }
-.doc-title { margin: 6px 0 8px; font-size: 16px; font-weight: 700; line-height: 1.35; color: var(--ink); }
-.badge { display: inline-block; padding: 2px 9px; border-radius: 10px; font-size: 12.5px; font-weight: 700; line-height: 1.5; }
+.doc-card { border: 1px solid var(--line); border-radius: 10px; padding: 10px 12px; margin: 0 0 12px; background: #fff; }
+.doc-top { display: flex; align-items: flex-start; justify-content: space-between; gap: 8px 10px; flex-wrap: wrap; }
+.doc-title { margin: 0; font-size: 16px; font-weight: 700; line-height: 1.35; color: var(--ink); }
+.doc-note { margin: 6px 0 0; font-size: 13px; color: var(--muted); }
+.badge { flex: none; display: inline-block; white-space: nowrap; padding: 2px 9px; border-radius: 10px; font-size: 12.5px; font-weight: 700; line-height: 1.5; }
 .badge.in-force { background: #e3f2e7; color: #0b5a27; }
 .badge.expired { background: #fbe4e2; color: #8a1c12; }
 .badge.not-yet { background: #fdf0cf; color: #5e3d00; }
 .badge.other { background: #eceef1; color: #33373d; }
-.meta { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 3px 12px; margin: 0; font-size: 13.5px; }
-.meta dt { color: var(--muted); }
+.meta { display: flex; flex-wrap: wrap; gap: 4px 20px; margin: 8px 0 0; font-size: 13.5px; line-height: 1.35; }
+.meta dt { color: var(--muted); font-size: 12.5px; }
 .meta dd { margin: 0; color: var(--ink); overflow-wrap: anywhere; }
 .crumbs { margin: 0 0 4px; font-size: 12.5px; color: var(--muted); }
 .art-title { margin: 0 0 10px; font-size: 16px; font-weight: 700; line-height: 1.4; color: var(--ink); }
 .art-body p { margin: 0 0 6px; }
-.clause { margin: 0 -10px 8px; padding: 6px 10px; border-left: 4px solid transparent; border-radius: 0 8px 8px 0; }
+.clause { margin: 0 -10px 4px; padding: 4px 10px; border-left: 4px solid transparent; border-radius: 0 8px 8px 0; }
 .clause p { margin: 0 0 4px; }
 .clause p:last-child { margin-bottom: 0; }
 .clause.hl { background: #fff3c4; border-left-color: var(--accent); }
@@ -640,6 +645,7 @@
   .tlcv.open .launcher { display: none; }
   .launcher { padding: 0 16px; }
   .log { padding: 12px 10px; }
+  .head p { display: none; }
   .msg.user { max-width: 92%; }
 }
 @media (max-width: 599px) and (max-height: 700px) { .disclaimer { display: none; } }
@@ -670,6 +676,7 @@
       this._shadow = this.attachShadow({ mode: "open" });
       this._uid = `tlcv${++instances}`;
       this._busy = false;
+      this._generation = 0; // bumped by every question and by "new conversation"
       this._open = false;
       this._controller = null;
       this._sourceCache = new Map();
@@ -816,6 +823,7 @@
         rows: "1",
         maxlength: String(MAX_QUESTION),
         placeholder: s.placeholder,
+        "aria-describedby": id("hint"),
         autocomplete: "off",
         enterkeyhint: "send",
       });
@@ -831,6 +839,7 @@
         "form",
         { class: "composer", onsubmit: (e) => { e.preventDefault(); this._submit(); } },
         h("label", { class: "sr-only", for: id("input"), text: s.inputLabel }),
+        h("span", { class: "sr-only", id: id("hint"), text: s.inputHint }),
         this.input,
         this.sendBtn,
       );
@@ -889,12 +898,17 @@
       const split = !this.sourcePane.hidden && this.panel.getBoundingClientRect().width >= 760;
       this.panel.classList.toggle("split", split);
       const overlay = !this.sourcePane.hidden && !split;
+      this.panel.classList.toggle("overlay", overlay);
       this.chatPane.inert = overlay;
       this.srcClose.replaceChildren(icon(overlay ? "back" : "close"));
     }
 
     _autosize() {
       const el = this.input;
+      if (!el.value) {
+        el.style.height = "";
+        return;
+      }
       el.style.height = "auto";
       el.style.height = `${Math.min(Math.max(el.scrollHeight + 2, 46), 150)}px`;
     }
@@ -1190,7 +1204,10 @@
     }
 
     _newConversation() {
+      this._generation++;
       if (this._controller) this._controller.abort();
+      this._controller = null;
+      if (this._busy) this._setBusy(false);
       this.state = { conversationId: null, messages: [] };
       try {
         sessionStorage.removeItem(this._storeKey);
@@ -1272,6 +1289,8 @@
 
       const controller = new AbortController();
       this._controller = controller;
+      const generation = ++this._generation;
+      const stale = () => generation !== this._generation;
       let final = null;
       let failure = null;
       try {
@@ -1293,6 +1312,7 @@
             } catch {
               continue;
             }
+            if (stale()) break;
             if (ev.event === "sources") {
               if (data.conversation_id) {
                 this.state.conversationId = data.conversation_id;
@@ -1322,9 +1342,15 @@
         failure = err && err.name === "AbortError" ? { kind: "aborted" } : { kind: "network" };
       }
       if (this._controller === controller) this._controller = null;
+      if (stale()) {
+        // "new conversation" was pressed meanwhile: this answer belongs to nothing on screen
+        typer.stop();
+        return;
+      }
 
       if (final && typeof final.text === "string") {
         await typer.finish(final.text);
+        if (stale()) return;
         const msg = {
           role: "assistant",
           id: final.id || null,
@@ -1336,11 +1362,6 @@
           feedback: null,
         };
         if (final.conversation_id) this.state.conversationId = final.conversation_id;
-        if (!pending.isConnected) {
-          // "new conversation" was pressed meanwhile
-          this._setBusy(false);
-          return;
-        }
         this.state.messages.push(msg);
         this._save();
         const stick = this._nearBottom();
@@ -1556,23 +1577,27 @@
       const validity = doc.validity || c.validity || "";
       const rows = [];
       const row = (label, value) => {
-        if (value) rows.push(h("dt", { text: label }), h("dd", { text: value }));
+        if (value) rows.push([h("dt", { text: label }), h("dd", { text: value })]);
       };
-      row(s.fieldNumber, doc.number);
-      row(s.fieldType, doc.type);
+      const name = doc.display_name || doc.title || c.doc_label || c.doc_id;
+      if (doc.number && !name.includes(doc.number)) row(s.fieldNumber, doc.number);
+      if (doc.type && !name.startsWith(doc.type)) row(s.fieldType, doc.type);
       row(s.fieldIssuer, doc.issuer);
       row(s.fieldIssued, vnDate(doc.issued));
       row(s.fieldEffective, vnDate(doc.effective));
       row(s.fieldExpires, vnDate(doc.expires));
-      row(s.fieldNote, doc.effective_note);
       row(s.fieldReplacedBy, doc.replaced_by);
       const card = h(
         "div",
         { class: "doc-card" },
-        validity ? h("span", { class: `badge ${validityClass(validity)}`, text: capitalize(validity) }) : null,
-        h("h3", { class: "doc-title", text: doc.display_name || doc.title || c.doc_label || c.doc_id }),
-        doc.title && doc.display_name && doc.title !== doc.display_name ? h("p", { class: "crumbs", text: doc.title }) : null,
-        rows.length ? h("dl", { class: "meta" }, rows) : null,
+        h(
+          "div",
+          { class: "doc-top" },
+          h("h3", { class: "doc-title", text: name }),
+          validity ? h("span", { class: `badge ${validityClass(validity)}`, text: capitalize(validity) }) : null,
+        ),
+        rows.length ? h("dl", { class: "meta" }, rows.map((pair) => h("div", null, pair))) : null,
+        doc.effective_note ? h("p", { class: "doc-note", text: `${s.fieldNote}: ${doc.effective_note}` }) : null,
       );
       const path = Array.isArray(art.heading_path) ? art.heading_path.filter(Boolean) : [];
       const heading = [art.label, art.title].filter(Boolean).join(". ");
@@ -1595,11 +1620,13 @@
         link,
       );
       if (highlighted) {
-        // scroll the cited khoản into view inside the pane only (never the host page)
+        // Scroll the cited khoản into view inside the pane only (never the host page), as little as
+        // possible so the document's name and status stay in sight when they can.
         const sb = this.srcBody.getBoundingClientRect();
         const hb = highlighted.getBoundingClientRect();
-        if (hb.bottom > sb.bottom - 8 || hb.top < sb.top) {
-          this.srcBody.scrollTop += hb.top - sb.top - Math.min(72, sb.height / 5);
+        const margin = 16;
+        if (hb.bottom > sb.bottom - margin) {
+          this.srcBody.scrollTop += Math.min(hb.top - sb.top - margin, hb.bottom - sb.bottom + margin);
         }
       }
     }

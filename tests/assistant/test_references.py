@@ -40,4 +40,7 @@ def test_references_are_stripped_for_content_matching():
     assert strip_references("khoản 2 Điều 15 Nghị định 172/2025/NĐ-CP quy định gì") == "Nghị định quy định gì"
     assert strip_references("Điều kiện cấp phép") == "Điều kiện cấp phép"  # not a reference
     assert strip_references("Nghị định 999/2030/NĐ-CP biểu tượng", documents=True) == "biểu tượng"
+    assert strip_references("NQ 47/2024/NQ-HĐND còn hiệu lực?", documents=True, numbers=False) == (
+        "47/2024/NQ-HĐND còn hiệu lực?"
+    )
     assert strip_references("Điều 7") == "Điều 7"  # nothing left: keep the question

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llm_max_tokens: int = 800
 
+    cors_origins: list[str] = Field(default_factory=list)  # intranet origins allowed to embed the widget
+
     host: str = "127.0.0.1"
     port: int = 8000
 

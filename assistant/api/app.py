@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from assistant.answering.service import AnswerService
-from assistant.api import chat, documents
+from assistant.api import chat, documents, web
 from assistant.api.deps import IndexDep, JobDep, RetrieverDep
 from assistant.api.metrics import Metrics
 from assistant.index.store import Index
@@ -44,6 +44,18 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     app.middleware("http")(app.state.metrics.middleware)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(web.router)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        # Intranet pages on other origins embed the widget; only the configured ones may call the API.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            expose_headers=["Retry-After"],
+        )
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> object:

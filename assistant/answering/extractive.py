@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote as urlquote
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assistant.answering.models import Citation
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
@@ -93,10 +93,11 @@ class ExtractiveComposer:
         self._stats_size = -1
 
     def stats(self) -> TermStats:
+        """IDF statistics, rebuilt only when the chunk table changed (a cheap count checks it)."""
         with self.index.sessions() as s:
-            texts = list(s.scalars(select(ChunkRow.text)))
-        if self._stats is None or len(texts) != self._stats_size:
-            self._stats, self._stats_size = TermStats(texts), len(texts)
+            size = s.scalar(select(func.count()).select_from(ChunkRow)) or 0
+            if self._stats is None or size != self._stats_size:
+                self._stats, self._stats_size = TermStats(list(s.scalars(select(ChunkRow.text)))), size
         return self._stats
 
     def should_decline(self, result: SearchResult) -> str | None:

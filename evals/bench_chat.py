@@ -1,0 +1,126 @@
+"""Chat latency benchmark over real HTTP: extractive answers at N concurrent clients, and the time
+from the end of retrieval to the first SSE event.
+
+    python -m evals.bench_chat [--clients 10] [--requests 200] [--golden evals/golden/hanoi_dev.jsonl]
+
+Starts `assistant serve` on the cached, embedded Hà Nội index (data/eval-cache), with no LLM, and
+writes evals/results/bench_chat.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from assistant.retrieval.search import percentile
+from assistant.settings import Settings
+from evals.corpus_cache import cached_settings
+
+console = Console()
+RESULTS = Path(__file__).parent / "results" / "bench_chat.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _run_clients(base: str, questions: list[str], clients: int, total: int) -> list[float]:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in range(total):
+        queue.put_nowait(questions[i % len(questions)])
+
+    async def worker() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(timeout=60) as client:
+            while not queue.empty():
+                q = queue.get_nowait()
+                t0 = time.perf_counter()
+                r = await client.post(f"{base}/api/chat", json={"question": q})
+                latencies.append((time.perf_counter() - t0) * 1000)
+                errors += r.status_code != 200
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    if errors:
+        console.print(f"[red]{errors} errors[/]")
+    return latencies
+
+
+def _first_event_gaps(base: str, questions: list[str]) -> list[float]:
+    """Client time to the first SSE event minus the server's retrieval time: an upper bound on
+    the delay between the end of retrieval and the first event."""
+    gaps = []
+    with httpx.Client(timeout=60) as client:
+        for q in questions:
+            t0 = time.perf_counter()
+            with client.stream("POST", f"{base}/api/chat", json={"question": q, "stream": True}) as r:
+                for line in r.iter_lines():
+                    if line.startswith("data:"):
+                        first = (time.perf_counter() - t0) * 1000
+                        retrieval = json.loads(line[5:]).get("retrieval_ms", 0.0)
+                        gaps.append(first - retrieval)
+                        break
+    return gaps
+
+
+def main(
+    clients: Annotated[int, typer.Option()] = 10,
+    requests: Annotated[int, typer.Option()] = 200,
+    golden: Annotated[Path, typer.Option()] = Path("evals/golden/hanoi_dev.jsonl"),
+    shared: Annotated[Path, typer.Option()] = Path("../shared"),
+    out: Annotated[Path, typer.Option()] = RESULTS,
+) -> None:
+    settings = cached_settings(Settings(data_dir=Path("data")), shared / "corpus" / "hanoi")
+    questions = [json.loads(x)["question"] for x in golden.read_text(encoding="utf-8").splitlines() if x.strip()]
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_AUTH_DISABLED": "true", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        for q in questions[:5]:  # warm-up: model loaded, caches filled
+            httpx.post(f"{base}/api/chat", json={"question": q}, timeout=60)
+        t0 = time.perf_counter()
+        lat = asyncio.run(_run_clients(base, questions, clients, requests))
+        wall = time.perf_counter() - t0
+        gaps = _first_event_gaps(base, questions[:40])
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "clients": clients,
+        "requests": len(lat),
+        "throughput_rps": round(len(lat) / wall, 2),
+        "latency_ms": {p: round(percentile(lat, q), 1) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
+        "first_event_after_retrieval_ms": {p: round(percentile(gaps, q), 1) for p, q in (("p50", 50), ("p95", 95))},
+        "cpus": os.cpu_count(),
+    }
+    console.print(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    typer.run(main)

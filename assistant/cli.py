@@ -184,24 +184,8 @@ def _vn_date(d) -> str:  # noqa: ANN001
     return d.strftime("%d/%m/%Y") if d else "—"
 
 
-def _doc_dict(d) -> dict:  # noqa: ANN001
-    return {
-        "id": d.id,
-        "number": d.number,
-        "type": d.doc_type,
-        "issuer": d.issuer,
-        "issued": d.issued.isoformat() if d.issued else None,
-        "effective": d.effective.isoformat() if d.effective else None,
-        "expires": d.expires.isoformat() if d.expires else None,
-        "effective_note": d.effective_note,
-        "title": d.title,
-        "replaces": d.replaces,
-        "amends": d.amends,
-        "access": d.access,
-        "source_path": d.source_path,
-        "format": d.format,
-        "content_hash": d.content_hash,
-    }
+def _doc_dict(d) -> dict:  # noqa: ANN001 - DocumentRow
+    return d.as_dict()
 
 
 @docs_app.command("show")

@@ -20,22 +20,13 @@ def not_found(message: str) -> HTTPException:
 
 def doc_summary(d: DocumentRow, retriever: Retriever) -> dict[str, Any]:
     v = retriever.validity(d.id)
-    return {
-        "id": d.id,
-        "number": d.number,
-        "type": d.doc_type,
-        "issuer": d.issuer,
-        "title": d.title,
+    # Where the file lives on the server is the operator's business, not the reader's.
+    public = {k: v for k, v in d.as_dict().items() if k not in ("source_path", "content_hash", "format")}
+    return public | {
         "display_name": retriever.display_name(d.id),
-        "issued": d.issued.isoformat() if d.issued else None,
-        "effective": d.effective.isoformat() if d.effective else None,
-        "expires": d.expires.isoformat() if d.expires else None,
-        "effective_note": d.effective_note,
-        "replaces": d.replaces,
         "validity": v.status,
         "validity_since": v.since.isoformat() if v.since else None,
         "replaced_by": v.replaced_by,
-        "access": d.access,
     }
 
 

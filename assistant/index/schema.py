@@ -36,6 +36,26 @@ class DocumentRow(Base):
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     ingested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
+    def as_dict(self) -> dict:
+        """The document's metadata as JSON-ready values (CLI and API share it)."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "type": self.doc_type,
+            "issuer": self.issuer,
+            "title": self.title,
+            "issued": self.issued.isoformat() if self.issued else None,
+            "effective": self.effective.isoformat() if self.effective else None,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "effective_note": self.effective_note,
+            "replaces": self.replaces,
+            "amends": self.amends,
+            "access": self.access,
+            "source_path": self.source_path,
+            "format": self.format,
+            "content_hash": self.content_hash,
+        }
+
     articles: Mapped[list[ArticleRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", passive_deletes=True, order_by="ArticleRow.ordinal"
     )

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     default_access: str = "public"
     chunk_max_chars: int = 1800  # long articles are split by khoản beyond this size
+    file_timeout_seconds: float = 120.0  # one file's loading + parsing; beyond it the file fails
 
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
     retrieval_candidates: int = 100

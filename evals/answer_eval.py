@@ -21,10 +21,27 @@ def _cites_gold(cit: dict[str, Any], gold: list[tuple[str, str | None]]) -> bool
     return any(cit["doc_id"] == d and (a is None or cit.get("article") == a) for d, a in gold)
 
 
+CONTEXT_CHARS = 3000  # per retrieved article, as the LLM path sees it (settings.llm_source_chars)
+
+
+def answer_contexts(answer: Any, article_text: Callable[[str, str], str | None],
+                    limit: int = CONTEXT_CHARS) -> list[str]:
+    """The texts of the articles retrieved for an answer (its ``sources``), full article text when known."""
+    out = []
+    for src in answer.sources:
+        text = article_text(src["doc_id"], src["article_key"]) if src.get("article_key") else None
+        out.append((text or src.get("text") or "")[:limit])
+    return out
+
+
 def evaluate_answers(rows: list[dict[str, Any]], answer_fn: Callable[[str], Any],
                      article_text: Callable[[str, str], str | None],
-                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """``answer_fn(question) -> Answer``; ``article_text(doc_id, article_key)`` gives the source text."""
+                     progress: Callable[[int, int], None] | None = None,
+                     with_contexts: bool = False) -> dict[str, Any]:
+    """``answer_fn(question) -> Answer``; ``article_text(doc_id, article_key)`` gives the source text.
+
+    ``with_contexts`` adds ``contexts`` (retrieved article texts), ``answer_full`` and ``ground_truth``
+    to each record, for the LLM judge and the ragas export; ``strip_contexts`` removes them again."""
     records = []
     for i, r in enumerate(rows):
         a = answer_fn(r["question"])
@@ -42,9 +59,23 @@ def evaluate_answers(rows: list[dict[str, Any]], answer_fn: Callable[[str], Any]
             "latency_ms": a.timings_ms.get("total_ms"), "question": r["question"], "answer": a.text[:400],
             "citations": [f"{c['doc_id']}:{c['article_key']}" for c in cits], "gold": r["gold"],
         })
+        if with_contexts:
+            records[-1].update(contexts=answer_contexts(a, article_text), answer_full=a.text,
+                               ground_truth=r.get("answer", ""))
         if progress:
             progress(i + 1, len(rows))
     return summarise_answers(records)
+
+
+PRIVATE_KEYS = ("contexts", "answer_full", "ground_truth")
+
+
+def strip_contexts(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers section without the bulky per-record judge inputs (kept out of report.json)."""
+    for rec in answers.get("records", []):
+        for key in PRIVATE_KEYS:
+            rec.pop(key, None)
+    return answers
 
 
 def summarise_answers(records: list[dict[str, Any]]) -> dict[str, Any]:

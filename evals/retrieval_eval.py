@@ -70,7 +70,12 @@ def evaluate(rows: list[dict[str, Any]], systems: list[SystemRun], k: int = 10,
                 "rank": M.first_rank(ranked, gold),
             }
             records.append(rec)
-            per_question[r["id"]][sys_run.name] = {"rank": rec["rank"], "top": [list(x) for x in ranked[:5]]}
+            per_question[r["id"]][sys_run.name] = {
+                "rank": rec["rank"], "top": [list(x) for x in ranked[:5]],
+                # per-question latency (ms) for the report's histogram
+                "latency_ms": {key: round(v, 2) for key, v in timings.items()
+                               if key in ("search_ms", "embed_ms", "total_ms")},
+            }
             if "search_ms" in timings:
                 lat_search.append(timings["search_ms"])
             if "embed_ms" in timings:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +89,26 @@ def doc_label(md: DocumentMetadata, doc_id: str) -> str:
     return f"{title} ({md.number})" if md.number and md.number not in title else title
 
 
+@contextmanager
+def time_limit(seconds: float, path: Path) -> Iterator[None]:
+    """Abort one file's parsing after ``seconds`` (a pathological file must not hang the batch).
+    Uses SIGALRM, so it applies in the main thread; elsewhere the file simply runs to the end."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expired(signum: int, frame: object) -> None:
+        raise LoaderError(path, f"xử lý quá {seconds:.0f} giây — tệp bị bỏ qua")
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest: str, raw_size: int) -> Prepared:
     loaded = load_file(path)
     structure = parse_structure(loaded.text)
@@ -137,7 +160,8 @@ def ingest_files(
                 result.status = "unchanged"
             else:
                 t0 = time.perf_counter()
-                prepared = prepare(path, settings, overrides, doc_access, digest, len(raw))
+                with time_limit(settings.file_timeout_seconds, path):
+                    prepared = prepare(path, settings, overrides, doc_access, digest, len(raw))
                 result.parse_seconds = time.perf_counter() - t0
                 result.articles, result.chunks = len(prepared.doc.articles), len(prepared.chunks)
                 result.warnings = prepared.source.warnings

@@ -104,11 +104,31 @@ def _blocks(container: etree._Element) -> Iterator[str]:
             yield from _blocks(child)
 
 
+_MAX_UNZIPPED = 200_000_000  # bytes of XML a legal text never needs
+_MAX_RATIO = 200  # compression ratio beyond which a file is a zip bomb, not a document
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse zip bombs before python-docx inflates them."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unzipped = sum(i.file_size for i in z.infolist())
+            packed = sum(i.compress_size for i in z.infolist()) or 1
+    except (zipfile.BadZipFile, OSError):
+        return  # the parser reports it as a corrupt file
+    if unzipped > _MAX_UNZIPPED or (unzipped > 10_000_000 and unzipped / packed > _MAX_RATIO):
+        size = unzipped // 1_000_000
+        raise LoaderError(path, f"tệp DOCX giải nén ra quá lớn ({size} MB) — nghi là tệp độc hại, đã bỏ qua")
+
+
 def _open(path: Path) -> DocxDocument:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head == _OLE_MAGIC:
         raise LoaderError(path, _OLD_DOC)
+    _check_zip(path)
     try:
         return docx.Document(str(path))
     except Exception as exc:  # not a zip, missing parts, broken XML …

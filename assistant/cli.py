@@ -14,12 +14,16 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from assistant.security.cli import audit_app, keys_app
 from assistant.settings import Settings
 
 app = typer.Typer(help="Trợ lý Công vụ — trợ lý tra cứu văn bản pháp luật có trích dẫn.", no_args_is_help=True)
 docs_app = typer.Typer(help="Xem và quản lý văn bản trong chỉ mục.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
+DEMO_KEY_NAME = "demo page (assistant serve)"
 console = Console()
 err_console = Console(stderr=True)
 
@@ -334,75 +338,98 @@ def eval_cmd(
     ),
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Thư mục lưu chỉ mục đã dựng.")] = None,
     answers: Annotated[bool, typer.Option("--answers/--no-answers", help="Đánh giá cả câu trả lời.")] = True,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", help="Ghi report.json và report.html (trang HTML tĩnh) vào thư mục này.")] = None,
+    compare: Annotated[Path | None, typer.Option(
+        "--compare", help="So sánh từng câu hỏi với một report.json cũ.")] = None,
+    ragas: Annotated[Path | None, typer.Option(
+        "--ragas", help="Xuất bộ dữ liệu định dạng ragas (JSONL: question, answer, contexts, ground_truth).")] = None,
+    judge: Annotated[bool, typer.Option(
+        "--judge/--no-judge",
+        help="Chấm trung thực và đúng trọng tâm bằng LLM (khi có ASSISTANT_LLM_BASE_URL).")] = True,
 ) -> None:
     """Đánh giá truy hồi (Recall@k, MRR@10, nDCG@10, độ trễ) và câu trả lời (trích dẫn, từ chối, trung thực)."""
-    from assistant.embeddings import make_embedder
-    from assistant.index.store import Index
-    from assistant.retrieval.search import Retriever
+    from evals.answer_eval import strip_contexts
     from evals.corpus_cache import cached_settings
-    from evals.naive_langchain import NaiveLangChain
-    from evals.retrieval_eval import build_systems, evaluate, load_golden
+    from evals.retrieval_eval import load_golden
+    from evals.runner import run_eval
 
-    for p, what in ((corpus, "--corpus"), (golden, "--golden")):
-        if not p.exists():
+    for p, what in ((corpus, "--corpus"), (golden, "--golden"), (compare, "--compare")):
+        if p is not None and not p.exists():
             err_console.print(f"[red]Không tìm thấy {what}:[/] {p}")
             raise typer.Exit(2)
+    if ragas and not answers:
+        err_console.print("[red]--ragas cần đánh giá câu trả lời (bỏ --no-answers).[/]")
+        raise typer.Exit(2)
     try:
         rows = load_golden(golden)
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+    old_report = None
+    if compare is not None:
+        try:
+            old_report = json.loads(compare.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            err_console.print(f"[red]Không đọc được báo cáo cũ {compare}:[/] {exc}")
+            raise typer.Exit(2) from exc
     settings = cached_settings(_settings(ctx), corpus, cache_dir)
     names = [s.strip() for s in systems.split(",") if s.strip()]
     console.print(f"Chỉ mục đánh giá: {settings.data_dir}")
     results, _ = _run_ingest(settings, [corpus], access=None, dry_run=False, embed=True, quiet=False)
-    failed = [r for r in results if r.failed]
-    for r in failed:
-        err_console.print(f"[red]Lỗi:[/] {r.message}")
-    index = Index(settings)
-    embedder = make_embedder(settings)
-    naive = None
+    for r in results:
+        if r.failed:
+            err_console.print(f"[red]Lỗi:[/] {r.message}")
+    use_judge = answers and judge and bool(settings.llm_base_url)
     with _progress() as progress:
-        if "naive_langchain" in names:
-            task = progress.add_task("Baseline LangChain: nhúng đoạn", total=None)
-            naive = NaiveLangChain(index.vectors.client, corpus, embedder,
-                                   progress=lambda d, t: progress.update(task, completed=d, total=t))
-        retriever = Retriever(index, settings, embedder=embedder)
-        retriever.search("khởi động", k=1)  # warm caches so latency reflects steady state
         tasks: dict[str, int] = {}
+        titles = {"answers": "Đánh giá câu trả lời", "naive": "Baseline LangChain: nhúng đoạn",
+                  "judge": "LLM chấm câu trả lời"}
 
         def on_progress(name: str, done: int, total: int) -> None:
             if name not in tasks:
-                tasks[name] = progress.add_task(f"Đánh giá: {name}", total=total)
-            progress.update(tasks[name], completed=done)
+                tasks[name] = progress.add_task(titles.get(name, f"Đánh giá: {name}"), total=total)
+            progress.update(tasks[name], completed=done, total=total)
 
-        report = evaluate(rows, build_systems(retriever, names, naive), k=k, progress=on_progress)
+        report = run_eval(settings, corpus, rows, names, k=k, answers=answers, golden=golden, progress=on_progress,
+                          with_contexts=bool(ragas) or use_judge,
+                          naive_progress=lambda d, t: on_progress("naive", d, t))
         if answers:
-            from assistant.answering.service import AnswerService
-            from evals.answer_eval import evaluate_answers
+            from evals.llm_judge import judge_answers
 
-            service = AnswerService(index, settings, retriever)
-            atask = progress.add_task("Đánh giá câu trả lời", total=len(rows))
+            report["answers"]["judge"] = judge_answers(
+                report["answers"]["records"], settings, progress=lambda d, t: on_progress("judge", d, t)
+            ) if use_judge else None
+    if answers and judge and not use_judge:
+        from evals.llm_judge import SKIP_NOTE
 
-            def article_text(doc_id: str, key: str) -> str | None:
-                arts = {a.key: a.text for a in index.get_articles(doc_id)}
-                return arts.get(key)
+        report["answers"]["judge"] = {"skipped": SKIP_NOTE}
+        console.print(f"[dim]{SKIP_NOTE}[/]")
+    if ragas:
+        from evals.llm_judge import export_ragas
 
-            report["answers"] = evaluate_answers(
-                rows, lambda q: service.answer(q), article_text,
-                progress=lambda d, t: progress.update(atask, completed=d))
-    report["corpus"] = str(corpus)
-    report["golden"] = str(golden)
-    report["settings"] = {key: getattr(settings, key) for key in (
-        "fusion", "lexical_weight", "dense_weight", "rrf_k", "dense_floor", "dense_ceiling", "named_doc_boost",
-        "article_number_boost", "annex_factor", "not_in_force_factor", "embedding_backend", "embedding_model")}
+        n = export_ragas(report["answers"]["records"], ragas)
+        console.print(f"Đã xuất {n} dòng định dạng ragas: {ragas}")
+    if answers:
+        strip_contexts(report["answers"])
     _print_eval(report)
     if "answers" in report:
         _print_answers(report["answers"])
+    comparison = None
+    if old_report is not None:
+        from evals.compare import compare_reports
+
+        comparison = compare_reports(old_report, report)
+        _print_compare(comparison, compare)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         console.print(f"Đã ghi báo cáo: {json_out}")
+    if report_dir:
+        from evals.report import write_report
+
+        json_path, html_path = write_report(report, report_dir, comparison)
+        console.print(f"Đã ghi báo cáo: {json_path} và {html_path}")
 
 
 def _print_answers(a: dict) -> None:
@@ -418,6 +445,39 @@ def _print_answers(a: dict) -> None:
         console.print(f"Ngưỡng từ chối đề xuất (false declines ≤ {a['calibration']['max_false_decline']}): "
                       f"{best['threshold']} → decline acc. {best['decline_accuracy']}, "
                       f"false declines {best['false_decline_rate']}")
+    judge = a.get("judge") or {}
+    if judge and not judge.get("skipped"):
+        calls = judge.get("calls") or {}
+        console.print(f"LLM chấm ({judge.get('model')}, {judge.get('judged')} câu trả lời): trung thực "
+                      f"{judge.get('faithfulness')}, đúng trọng tâm {judge.get('answer_relevance')} "
+                      f"[dim](không đọc được điểm: {calls.get('unparsed', 0)}, lỗi gọi: {calls.get('error', 0)})[/]")
+
+
+def _print_compare(comp: dict, old_path: Path) -> None:
+    counts = comp["counts"]
+    console.print(f"[bold]So sánh với {old_path}[/] (hệ thống {comp['system']}): "
+                  f"[green]{counts['improved']} tốt lên[/], [red]{counts['regressed']} kém đi[/], "
+                  f"[yellow]{counts['mixed']} vừa tốt vừa kém[/], {counts['unchanged']} không đổi"
+                  + (f", {counts['new']} câu mới" if counts["new"] else "")
+                  + (f", {counts['removed']} câu đã bỏ" if counts["removed"] else "") + ".")
+    if comp.get("same_golden") is False:
+        console.print("[yellow]Lưu ý: hai báo cáo dùng bộ câu hỏi khác nhau.[/]")
+    changed = [m for m in comp["metrics"] if m["verdict"] != "unchanged"]
+    if changed:
+        table = Table(title="Chỉ số thay đổi")
+        for col in ("Chỉ số", "Trước", "Sau", "Chênh lệch"):
+            table.add_column(col, justify="left" if col == "Chỉ số" else "right")
+        for m in changed:
+            color = "green" if m["verdict"] == "improved" else "red"
+            table.add_row(m["label"], str(m["old"]), str(m["new"]), f"[{color}]{m['delta']:+.4f}[/]")
+        console.print(table)
+    aspects = {"rank": "hạng", "declined": "từ chối", "cites_gold": "trích đúng"}
+    worse = [q for q in comp["questions"] if q["status"] in ("regressed", "mixed")]
+    for q in worse[:10]:
+        what = ", ".join(f"{aspects[c['aspect']]} {c['old']}→{c['new']}" for c in q["changes"])
+        console.print(f"  [red]{q['id']}[/] {q['question'][:70]} — {what}")
+    if len(worse) > 10:
+        console.print(f"  … và {len(worse) - 10} câu khác (xem báo cáo HTML).")
 
 
 def _print_eval(report: dict) -> None:
@@ -492,7 +552,23 @@ def serve(
             "Chưa cấu hình thư mục văn bản (ASSISTANT_CORPUS_DIR). Dịch vụ chạy với chỉ mục hiện có; "
             "nạp văn bản bằng: assistant ingest <thư mục>"
         )
-    api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir))
+    demo_key = None
+    if settings.demo_widget_key and not settings.auth_disabled:
+        from assistant.security.keys import KeyStore
+
+        bind_host = host or settings.host
+        bind_port = port or settings.port
+        origins = [f"http://{bind_host}:{bind_port}"] + (
+            [f"http://localhost:{bind_port}"] if bind_host in ("127.0.0.1", "0.0.0.0") else []
+        )
+        store = KeyStore(index.sessions)
+        for old in store.list(include_revoked=False):
+            if old.name == DEMO_KEY_NAME:
+                store.revoke(old.id)
+        demo_key = store.create("widget", DEMO_KEY_NAME, origins=origins).plaintext
+        console.print(f"Trang minh hoạ: http://{bind_host}:{bind_port}/ "
+                      "(khoá widget chỉ để hỏi đáp, gắn với trang này)")
+    api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key)
     uvicorn.run(api, host=host or settings.host, port=port or settings.port, log_level="info")
 
 

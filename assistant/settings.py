@@ -72,7 +72,34 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llm_max_tokens: int = 800
 
+    demo_widget_key: bool = True  # `serve` issues a chat-only key for its own demo page
     cors_origins: list[str] = Field(default_factory=list)  # intranet origins allowed to embed the widget
+
+    # Trust layer (assistant/security, assistant/api/auth.py): who may call, read what, how much.
+    auth_disabled: bool = False  # true: every request is an anonymous admin, credentials unchecked (dev only)
+    jwt_public_key: str | None = None  # SSO (OIDC) token signing key: PEM text or path of a PEM file
+    jwt_jwks: str | None = None  # …or the SSO's JWKS: path of a JSON file or http(s) URL
+    jwt_issuer: str | None = None  # required "iss" when set
+    jwt_audience: str | None = None  # required "aud" when set
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])  # asymmetric only
+    jwt_leeway_seconds: int = 30
+    jwt_user_claim: str = "sub"
+    jwt_department_claim: str = "department"  # "snv" → access scope dept:snv (a list gives several)
+    jwt_role_claim: str = "role"  # a value in jwt_admin_roles → admin; anything else → staff
+    jwt_admin_roles: list[str] = Field(default_factory=lambda: ["admin"])
+    metrics_open: bool = False  # /metrics and /readyz without a credential (else admin only)
+    openapi_open: bool = False  # /docs, /redoc, /openapi.json without a credential (else staff or admin)
+    mask_pii: bool = True  # mask CCCD/CMND, phone numbers, e-mail in logs and audit rows
+    audit_enabled: bool = True
+    redis_url: str | None = None  # shared rate-limit counters (several workers); unset = in-process
+    redis_prefix: str = "tlcv:"
+    rate_limit_window_seconds: int = 60  # fixed window
+    rate_limit_chat: int = 30  # per key (widget keys: per key and client IP) per window; 0 = unlimited
+    rate_limit_search: int = 60
+    rate_limit_default: int = 300  # documents, feedback, status…
+    max_body_bytes: int = 131_072  # request bodies beyond this get 413
+    max_question_chars: int = 2000
+    max_history_messages: int = 20  # messages in one /v1/chat/completions request
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -23,7 +23,10 @@ ANSWER_METRICS = (
     ("false_decline_rate", "Từ chối nhầm", False),
     ("span_faithfulness", "Trích nguyên văn đúng", True),
 )
-JUDGE_METRICS = (("faithfulness", "Trung thực (LLM chấm)", True), ("answer_relevance", "Đúng trọng tâm (LLM chấm)", True))
+JUDGE_METRICS = (
+    ("faithfulness", "Trung thực (LLM chấm)", True),
+    ("answer_relevance", "Đúng trọng tâm (LLM chấm)", True),
+)
 
 
 def question_states(report: dict[str, Any], system: str = SYSTEM) -> dict[str, dict[str, Any]]:

@@ -46,6 +46,17 @@ def ensure_index(settings: Settings, corpus: Path) -> list[Any]:
     return results
 
 
+def index_settings(corpus: Path, base: Settings | None = None) -> Settings:
+    """Settings of the cached index of ``corpus`` (data/eval-cache/<folder>-<hash> under the project root
+    unless ASSISTANT_DATA_DIR is absolute), as `assistant eval` uses when run from the project root."""
+    from evals.corpus_cache import cached_settings
+
+    base = base or Settings()
+    if not base.data_dir.is_absolute():
+        base = base.model_copy(update={"data_dir": ROOT / base.data_dir})
+    return cached_settings(base, corpus)
+
+
 def run_eval(
     settings: Settings,
     corpus: Path,

@@ -114,15 +114,17 @@ class AnswerService:
             ))
         return out
 
-    def _successors(self) -> dict[str, str]:
-        return {d: self.retriever.display_name(d) for d in self.retriever.doc_ids()}
+    def _successors(self, filters: SearchFilters | None) -> dict[str, str]:
+        """Names for "văn bản thay thế: …" notes — only of documents the caller may read."""
+        allowed = self.retriever.allowed_doc_ids(filters)
+        return {d: self.retriever.display_name(d) for d in self.retriever.doc_ids() if allowed is None or d in allowed}
 
     def prepare(self, question: str, conversation_id: str | None, filters: SearchFilters | None) -> dict[str, Any]:
         t0 = time.perf_counter()
         conversation_id = self._ensure_conversation(conversation_id)
         standalone = self.standalone(question, conversation_id)
         result = self.retriever.search(standalone, k=self.settings.answer_k, filters=filters)
-        return {"conversation_id": conversation_id, "standalone": standalone, "result": result,
+        return {"conversation_id": conversation_id, "standalone": standalone, "result": result, "filters": filters,
                 "t0": t0, "retrieval_ms": (time.perf_counter() - t0) * 1000}
 
     def answer(self, question: str, conversation_id: str | None = None,
@@ -135,7 +137,7 @@ class AnswerService:
     def _compose(self, question: str, ctx: dict[str, Any], llm_text: str | None = None,
                  llm_error: str | None = None) -> Answer:
         result: SearchResult = ctx["result"]
-        extractive = self.composer.compose(ctx["standalone"], result, self._successors())
+        extractive = self.composer.compose(ctx["standalone"], result, self._successors(ctx.get("filters")))
         answer = Answer(
             id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,

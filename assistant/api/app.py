@@ -1,8 +1,11 @@
-"""FastAPI service. This module wires health, readiness and indexing status; later issues add
-chat, search and documents routes."""
+"""FastAPI service: health, readiness, indexing status and search here; chat, documents and the
+widget in their routers. Every route but /healthz and the widget's static files needs a credential
+(see assistant/api/auth.py)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -11,18 +14,32 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from assistant.answering.service import AnswerService
-from assistant.api import chat, documents, web
+from assistant.api import admin, chat, documents, web
+from assistant.api.auth import Permission, TrustMiddleware, check_routes, client_ip, guard
 from assistant.api.deps import IndexDep, JobDep, RetrieverDep
+from assistant.api.documents import hide_unreadable_successors
 from assistant.api.metrics import Metrics
 from assistant.index.store import Index
 from assistant.indexing import IndexingJob
 from assistant.retrieval.search import Retriever, SearchFilters
+from assistant.security.audit import AuditLog, ConversationOwners
+from assistant.security.authn import Authenticator
+from assistant.security.errors import TrustError, as_http_exception
+from assistant.security.pii import install_log_masking
+from assistant.security.principal import Principal
+from assistant.security.ratelimit import make_rate_limiter
 from assistant.settings import Settings
 
+log = logging.getLogger(__name__)
 
-def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_start: bool = False) -> FastAPI:
+
+def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_start: bool = False,
+               demo_key: str | None = None) -> FastAPI:
+    """``demo_key``: a chat-only widget key bound to this server's origin, shown on the demo page."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         index = job.index if job else Index(settings)
@@ -35,15 +52,27 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             app.state.job.state.phase = "ready"
         app.state.retriever = Retriever(index, settings)
         app.state.answers = AnswerService(index, settings, app.state.retriever)
+        app.state.auth = Authenticator(settings, index.sessions)
+        app.state.audit = AuditLog(index.sessions, mask=settings.mask_pii, enabled=settings.audit_enabled)
+        app.state.owners = ConversationOwners(index.sessions)
+        if settings.mask_pii:
+            install_log_masking()
         if embed_on_start:
             app.state.job.embed_in_background()
         yield
 
     app = FastAPI(title="Trợ lý Công vụ", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.demo_key = demo_key
+    app.state.limiter = make_rate_limiter(settings.redis_url, settings.redis_prefix)
+    # Innermost first: the trust checks, then metrics (which count 401/413 too), then CORS (outermost,
+    # so error responses also carry the CORS headers the widget needs to read them).
+    app.add_middleware(TrustMiddleware, settings=settings)
     app.state.metrics = Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(admin.router)
     app.include_router(web.router)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -53,18 +82,29 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
             expose_headers=["Retry-After"],
         )
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[guard(Permission.OPS)])
     def metrics() -> object:
         return app.state.metrics.render()
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, dict) else {"code": "error", "message": str(exc.detail)}
-        return JSONResponse({"error": detail}, status_code=exc.status_code)
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("cơ sở dữ liệu không truy cập được: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return TrustError(503, "database_unavailable", headers={"Retry-After": "30"}).response()
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("lỗi không mong đợi: %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse({"error": {"code": "internal_error", "message": "Đã xảy ra lỗi nội bộ. Vui lòng thử lại "
+                                       "sau hoặc báo quản trị viên."}}, status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -79,7 +119,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", dependencies=[guard(Permission.OPS)])
     def readyz(index: IndexDep, job: JobDep) -> JSONResponse:
         checks: dict[str, object] = {"lexical_index": job.state.lexical_ready}
         try:
@@ -94,7 +134,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             body["message"] = "Dịch vụ chưa sẵn sàng: đang nạp văn bản vào chỉ mục."
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/api/status")
+    @app.get("/api/status", dependencies=[guard(Permission.STATUS)])
     def status(index: IndexDep, job: JobDep) -> dict:
         stats = index.stats()
         body = {"indexing": job.state.as_dict(), "index": stats}
@@ -107,9 +147,11 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
 
     @app.get("/api/search")
     def search(
+        request: Request,
         retriever: RetrieverDep,
         job: JobDep,
-        q: Annotated[str, Query(min_length=1, max_length=2000, description="Câu hỏi")],
+        principal: Annotated[Principal, guard(Permission.SEARCH)],
+        q: Annotated[str, Query(min_length=1, description="Câu hỏi (tối đa ASSISTANT_MAX_QUESTION_CHARS ký tự)")],
         k: Annotated[int, Query(ge=1, le=50)] = 10,
         doc_type: Annotated[list[str] | None, Query(alias="type")] = None,
         issuer: Annotated[list[str] | None, Query()] = None,
@@ -117,18 +159,26 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         date_to: Annotated[date | None, Query(alias="to")] = None,
         mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
     ) -> dict:
+        t0 = time.perf_counter()
+        if len(q) > settings.max_question_chars:
+            raise as_http_exception(TrustError(422, "question_too_long", limit=settings.max_question_chars))
         if not job.state.vectors_ready and mode != "lexical":
             # Vectors are still being computed: answer from the lexical index meanwhile.
             mode = "lexical" if retriever.index.stats()["embedded"] == 0 else mode
-        filters = SearchFilters(doc_types=doc_type, issuers=issuer, date_from=date_from, date_to=date_to)
+        filters = SearchFilters(doc_types=doc_type, issuers=issuer, date_from=date_from, date_to=date_to,
+                                access=principal.access_labels())
         result = retriever.search(q, k=k, filters=filters, mode=mode)
+        request.app.state.audit.record(principal, "search", q, retrieved=[h.article_id for h in result.hits],
+                                       mode=mode, latency_ms=(time.perf_counter() - t0) * 1000,
+                                       client=client_ip(request))
         return {
             "query": q,
             "mode": mode,
             "resolved_documents": result.resolved_docs,
             "confidence": round(result.confidence, 4),
             "timings_ms": {key: round(v, 2) for key, v in result.timings_ms.items()},
-            "results": [h.as_dict() for h in result.hits],
+            "results": hide_unreadable_successors([h.as_dict() for h in result.hits], principal, retriever.index),
         }
 
+    check_routes(app)
     return app

@@ -1,12 +1,15 @@
-"""Chat endpoints: /api/chat (JSON or SSE), /v1/chat/completions (OpenAI-compatible), /api/feedback."""
+"""Chat endpoints: /api/chat (JSON or SSE), /v1/chat/completions (OpenAI-compatible), /api/feedback.
+
+Every question is answered from the documents the caller may read (``Principal.access_labels``
+→ ``SearchFilters.access``) and leaves an audit row."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -16,9 +19,14 @@ from sse_starlette.sse import EventSourceResponse
 
 from assistant.answering.models import Answer
 from assistant.answering.service import citation_text
+from assistant.api.auth import Permission, client_ip, guard
 from assistant.api.deps import AnswersDep
+from assistant.api.documents import hide_unreadable_successors
 from assistant.index.schema import AnswerRow, FeedbackRow
 from assistant.retrieval.search import SearchFilters
+from assistant.security.audit import article_ids_of_citations
+from assistant.security.errors import TrustError, as_http_exception
+from assistant.security.principal import Principal
 
 router = APIRouter(tags=["chat"])
 
@@ -32,14 +40,22 @@ class ChatFilters(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000, description="Câu hỏi của cán bộ")
+    question: str = Field(min_length=1, description="Câu hỏi của cán bộ (tối đa ASSISTANT_MAX_QUESTION_CHARS ký tự)")
     conversation_id: str | None = Field(default=None, max_length=64)
     stream: bool = False
     filters: ChatFilters | None = None
 
 
-def _filters(f: ChatFilters | None) -> SearchFilters | None:
-    return SearchFilters(doc_types=f.type, issuers=f.issuer) if f else None
+def _filters(f: ChatFilters | None, principal: Principal) -> SearchFilters:
+    """The request's own filters, always narrowed to what the caller may read."""
+    return SearchFilters(doc_types=f.type if f else None, issuers=f.issuer if f else None,
+                         access=principal.access_labels())
+
+
+def check_question(request: Request, question: str) -> None:
+    limit = request.app.state.settings.max_question_chars
+    if len(question) > limit:
+        raise as_http_exception(TrustError(422, "question_too_long", limit=limit))
 
 
 def _observe(request: Request, answer: Answer) -> None:
@@ -49,12 +65,41 @@ def _observe(request: Request, answer: Answer) -> None:
                                answer.timings_ms.get("total_ms", 0.0))
 
 
-def _sse(request: Request, events: Iterator[tuple[str, dict[str, Any]]]) -> EventSourceResponse:
-    async def gen():  # noqa: ANN202
+def _audit(request: Request, principal: Principal, endpoint: str, question: str, answer: Answer | dict[str, Any],
+           t0: float) -> None:
+    audit = getattr(request.app.state, "audit", None)
+    if audit is None:
+        return
+    a = answer.model_dump() if isinstance(answer, Answer) else answer
+    audit.record(principal, endpoint, question, cited=article_ids_of_citations(a.get("citations") or []),
+                 declined=a.get("declined"), mode=a.get("mode"), answer_id=a.get("id"),
+                 conversation_id=a.get("conversation_id"), latency_ms=(time.perf_counter() - t0) * 1000,
+                 client=client_ip(request))
+
+
+def _claim(request: Request, principal: Principal, conversation_id: str | None) -> None:
+    owners = getattr(request.app.state, "owners", None)
+    if owners is not None and conversation_id:
+        owners.claim(conversation_id, principal)
+
+
+def _public_answer(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    hide_unreadable_successors(data.get("sources") or [], principal, request.app.state.index)
+    return data
+
+
+def _sse(request: Request, principal: Principal, question: str, t0: float,
+         events: Iterator[tuple[str, dict[str, Any]]]) -> EventSourceResponse:
+    async def gen() -> AsyncIterator[dict[str, str]]:
         try:
             async for name, data in iterate_in_threadpool(events):
+                if name == "sources":
+                    await run_in_threadpool(_public_answer, request, principal, data)
+                    await run_in_threadpool(_claim, request, principal, data.get("conversation_id"))
                 if name == "answer":
+                    await run_in_threadpool(_public_answer, request, principal, data)
                     _observe(request, Answer.model_validate(data))
+                    await run_in_threadpool(_audit, request, principal, "chat-stream", question, data, t0)
                     yield {"event": "citations", "data": json.dumps(
                         {"citations": data["citations"], "notes": data["notes"]}, ensure_ascii=False)}
                 yield {"event": name, "data": json.dumps(data, ensure_ascii=False, default=str)}
@@ -68,13 +113,25 @@ def _sse(request: Request, events: Iterator[tuple[str, dict[str, Any]]]) -> Even
 
 
 @router.post("/api/chat", response_model=None)
-async def chat(body: ChatRequest, request: Request, service: ServiceDep) -> JSONResponse | EventSourceResponse:
+async def chat(body: ChatRequest, request: Request, service: ServiceDep,
+               principal: Annotated[Principal, guard(Permission.CHAT)]) -> JSONResponse | EventSourceResponse:
+    t0 = time.perf_counter()
+    check_question(request, body.question)
+    owners = getattr(request.app.state, "owners", None)
+    if body.conversation_id and owners is not None and not await run_in_threadpool(
+            owners.claim, body.conversation_id, principal):
+        raise as_http_exception(TrustError(404, "conversation_not_found"))
+    filters = _filters(body.filters, principal)
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if wants_stream:
-        return _sse(request, service.stream(body.question, body.conversation_id, _filters(body.filters)))
-    answer = await run_in_threadpool(service.answer, body.question, body.conversation_id, _filters(body.filters))
+        return _sse(request, principal, body.question, t0,
+                    service.stream(body.question, body.conversation_id, filters))
+    answer = await run_in_threadpool(service.answer, body.question, body.conversation_id, filters)
     _observe(request, answer)
-    return JSONResponse(answer.model_dump(mode="json"))
+    await run_in_threadpool(_claim, request, principal, answer.conversation_id)
+    await run_in_threadpool(_audit, request, principal, "chat", body.question, answer, t0)
+    data = await run_in_threadpool(_public_answer, request, principal, answer.model_dump(mode="json"))
+    return JSONResponse(data)
 
 
 class OpenAIMessage(BaseModel):
@@ -101,21 +158,29 @@ def _openai_content(answer: Answer) -> str:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def openai_chat(body: OpenAIChatRequest, request: Request,
-                      service: ServiceDep) -> JSONResponse | EventSourceResponse:
+async def openai_chat(body: OpenAIChatRequest, request: Request, service: ServiceDep,
+                      principal: Annotated[Principal, guard(Permission.OPENAI)]) -> JSONResponse | EventSourceResponse:
+    t0 = time.perf_counter()
+    settings = request.app.state.settings
+    if len(body.messages) > settings.max_history_messages:
+        raise as_http_exception(TrustError(422, "history_too_long", limit=settings.max_history_messages))
     users = [m.text() for m in body.messages if m.role == "user" and m.text().strip()]
     if not users:
         raise HTTPException(422, {"code": "no_user_message", "message": "Yêu cầu không có câu hỏi của người dùng."})
-    question = users[-1][:2000]
+    question = users[-1]
+    check_question(request, question)
+    filters = _filters(None, principal)
     # The client holds the history: a previous user turn gives the topic of a follow-up.
     conversation_id = None
     if len(users) > 1:
         conversation_id = await run_in_threadpool(service.seed_conversation, users[:-1])
+        await run_in_threadpool(_claim, request, principal, conversation_id)
     created = int(time.time())
     cid = f"chatcmpl-{uuid.uuid4().hex}"
     if not body.stream:
-        answer = await run_in_threadpool(service.answer, question, conversation_id, None)
+        answer = await run_in_threadpool(service.answer, question, conversation_id, filters)
         _observe(request, answer)
+        await run_in_threadpool(_audit, request, principal, "openai", question, answer, t0)
         return JSONResponse({
             "id": cid, "object": "chat.completion", "created": created, "model": body.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": _openai_content(answer)},
@@ -130,14 +195,15 @@ async def openai_chat(body: OpenAIChatRequest, request: Request,
                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
         return {"data": json.dumps(payload, ensure_ascii=False)}
 
-    async def gen():  # noqa: ANN202
+    async def gen() -> AsyncIterator[dict[str, str]]:
         yield chunk({"role": "assistant", "content": ""})
-        async for name, data in iterate_in_threadpool(service.stream(question, conversation_id, None)):
+        async for name, data in iterate_in_threadpool(service.stream(question, conversation_id, filters)):
             if name == "token":
                 yield chunk({"content": data["text"]})
             elif name == "answer":
                 answer = Answer.model_validate(data)
                 _observe(request, answer)
+                await run_in_threadpool(_audit, request, principal, "openai-stream", question, answer, t0)
                 tail = _openai_content(answer)[len(answer.text):]
                 if tail:
                     yield chunk({"content": tail})
@@ -154,11 +220,19 @@ class FeedbackRequest(BaseModel):
 
 
 @router.post("/api/feedback", status_code=201)
-def feedback(body: FeedbackRequest, service: ServiceDep) -> dict[str, Any]:
+def feedback(body: FeedbackRequest, request: Request, service: ServiceDep,
+             principal: Annotated[Principal, guard(Permission.FEEDBACK)]) -> dict[str, Any]:
+    missing = HTTPException(404, {"code": "answer_not_found",
+                                  "message": "Không tìm thấy câu trả lời để ghi nhận phản hồi."})
+    audit = getattr(request.app.state, "audit", None)
+    if audit is not None and not principal.is_admin:
+        # Only the caller who got the answer rates it.
+        owner = audit.answer_owner(body.answer_id)
+        if owner is not None and owner != principal.id:
+            raise missing
     with service.index.sessions.begin() as s:
         if s.get(AnswerRow, body.answer_id) is None:
-            raise HTTPException(404, {"code": "answer_not_found",
-                                      "message": "Không tìm thấy câu trả lời để ghi nhận phản hồi."})
+            raise missing
         row = FeedbackRow(answer_id=body.answer_id, rating=body.rating, comment=body.comment)
         s.add(row)
         s.flush()

@@ -1,4 +1,8 @@
-"""Document and article views: what the widget needs to show a cited article."""
+"""Document and article views: what the widget needs to show a cited article.
+
+A document the caller may not read (its access label is not among the caller's) does not exist
+for that caller: absent from the list, 404 on its views — never 403, which would confirm it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
+from assistant.api.auth import Permission, guard
 from assistant.api.deps import IndexDep, RetrieverDep
 from assistant.index.schema import ArticleRow, DocumentRow
+from assistant.index.store import Index
 from assistant.retrieval.search import Retriever
+from assistant.security.principal import Principal
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 
@@ -18,7 +25,25 @@ def not_found(message: str) -> HTTPException:
     return HTTPException(404, {"code": "not_found", "message": message})
 
 
-def doc_summary(d: DocumentRow, retriever: Retriever) -> dict[str, Any]:
+def readable_successor(principal: Principal | None, doc_id: str | None, index: Index) -> str | None:
+    """The replacing document's id, if the caller may read that document (else it is not named)."""
+    if not doc_id or principal is None:
+        return doc_id
+    if principal.access_labels() is None:
+        return doc_id
+    doc = index.get_document(doc_id)
+    return doc_id if doc is not None and principal.can_read(doc.access) else None
+
+
+def hide_unreadable_successors(items: list[dict[str, Any]], principal: Principal, index: Index) -> list[dict[str, Any]]:
+    """Search hits / answer sources: drop ``replaced_by`` when it names a document the caller cannot read."""
+    for item in items:
+        if item.get("replaced_by"):
+            item["replaced_by"] = readable_successor(principal, item["replaced_by"], index)
+    return items
+
+
+def doc_summary(d: DocumentRow, retriever: Retriever, principal: Principal | None = None) -> dict[str, Any]:
     v = retriever.validity(d.id)
     # Where the file lives on the server is the operator's business, not the reader's.
     public = {k: v for k, v in d.as_dict().items() if k not in ("source_path", "content_hash", "format")}
@@ -43,19 +68,28 @@ def article_view(a: ArticleRow) -> dict[str, Any]:
     }
 
 
+def readable_document(index: Index, doc_id: str, principal: Principal) -> DocumentRow:
+    doc = index.get_document(doc_id)
+    if doc is None or not principal.can_read(doc.access):
+        raise not_found(f"Không có văn bản mã '{doc_id}'.")
+    return doc
+
+
 @router.get("")
-def list_documents(index: IndexDep, retriever: RetrieverDep) -> dict[str, Any]:
+def list_documents(index: IndexDep, retriever: RetrieverDep,
+                   principal: Annotated[Principal, guard(Permission.DOCUMENTS)]) -> dict[str, Any]:
     retriever.refresh()
-    return {"documents": [doc_summary(d, retriever) for d in index.list_documents()]}
+    return {"documents": [doc_summary(d, retriever, principal) for d in index.list_documents()
+                          if principal.can_read(d.access)]}
 
 
 @router.get("/{doc_id}")
-def get_document(doc_id: str, index: IndexDep, retriever: RetrieverDep) -> dict[str, Any]:
-    doc = index.get_document(doc_id)
-    if doc is None:
-        raise not_found(f"Không có văn bản mã '{doc_id}'.")
+def get_document(doc_id: str, index: IndexDep, retriever: RetrieverDep,
+                 principal: Annotated[Principal, guard(Permission.DOCUMENTS)]) -> dict[str, Any]:
+    doc = readable_document(index, doc_id, principal)
     retriever.refresh()
-    return doc_summary(doc, retriever) | {"articles": [article_view(a) for a in index.get_articles(doc_id)]}
+    return doc_summary(doc, retriever, principal) | {
+        "articles": [article_view(a) for a in index.get_articles(doc_id)]}
 
 
 @router.get("/{doc_id}/articles/{ref:path}")
@@ -64,12 +98,11 @@ def get_article(
     ref: str,
     index: IndexDep,
     retriever: RetrieverDep,
+    principal: Annotated[Principal, guard(Permission.ARTICLE)],
     khoan: Annotated[str | None, Query(description="Khoản cần làm nổi bật")] = None,
 ) -> dict[str, Any]:
     """``ref`` is a Điều number of the main body ("7", "35a") or an article key ("qd:dieu-2")."""
-    doc = index.get_document(doc_id)
-    if doc is None:
-        raise not_found(f"Không có văn bản mã '{doc_id}'.")
+    doc = readable_document(index, doc_id, principal)
     key = f"dieu-{ref}" if ref[:1].isdigit() and ":" not in ref else ref
     with index.sessions() as s:
         art = s.scalars(select(ArticleRow).where(ArticleRow.id == f"{doc_id}:{key}")).first()
@@ -82,7 +115,7 @@ def get_article(
         for c in art.clauses
     ]
     return {
-        "document": doc_summary(doc, retriever),
+        "document": doc_summary(doc, retriever, principal),
         "article": article_view(art) | {"text": art.text, "clauses": clauses},
         "highlight": khoan,
     }

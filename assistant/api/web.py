@@ -75,8 +75,15 @@ def _serve(request: Request, name: str, cache_control: str, extra: dict[str, str
 
 @router.api_route("/", methods=["GET", "HEAD"])
 def demo_page(request: Request) -> Response:
-    return _serve(request, "index.html", PAGE_CACHE, {"Content-Security-Policy": PAGE_CSP,
-                                                      "Referrer-Policy": "same-origin"})
+    headers = {"Content-Security-Policy": PAGE_CSP, "Referrer-Policy": "same-origin"}
+    key = getattr(request.app.state, "demo_key", None)
+    asset = _load("index.html")
+    if key and asset is not None:
+        # `assistant serve` made a chat-only widget key bound to this origin for the demo page.
+        body = asset.body.replace(b'data-api="/"', f'data-api="/" data-key="{key}"'.encode(), 1)
+        headers |= {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+        return Response(b"" if request.method == "HEAD" else body, media_type=ASSETS["index.html"], headers=headers)
+    return _serve(request, "index.html", PAGE_CACHE, headers)
 
 
 @router.api_route("/widget.js", methods=["GET", "HEAD"])

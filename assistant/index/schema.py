@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -152,3 +152,58 @@ class FeedbackRow(Base):
     rating: Mapped[str] = mapped_column(String(10))  # up | down
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+# -- trust layer (assistant/security) ------------------------------------------------------------
+
+
+class ApiKeyRow(Base):
+    """An API key. Only a salted SHA-256 of the key is stored; the plaintext is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # public part of the key: tlcv_<id>_<secret>
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # admin | staff | widget
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)  # access labels beyond the role's own
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)  # widget keys: allowed embedding pages
+    scheme: Mapped[str] = mapped_column(String(20), default="sha256-salt")
+    salt: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEventRow(Base):
+    """One chat or search request: who, when, the (masked) question, what was retrieved and cited."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)  # UTC
+    principal: Mapped[str] = mapped_column(String(200), index=True)  # key:<id> | user:<sub> | anonymous
+    role: Mapped[str] = mapped_column(String(20))
+    endpoint: Mapped[str] = mapped_column(String(40))  # chat | chat-stream | openai | openai-stream | search
+    question: Mapped[str] = mapped_column(Text)  # PII masked unless mask_pii is off
+    conversation_id: Mapped[str | None] = mapped_column(String(64))
+    answer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    access: Mapped[list[str] | None] = mapped_column(JSON)  # labels the caller could read; None = all
+    retrieved: Mapped[list[str]] = mapped_column(JSON, default=list)  # article ids
+    cited: Mapped[list[str]] = mapped_column(JSON, default=list)  # article ids
+    declined: Mapped[bool | None] = mapped_column()
+    mode: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[int] = mapped_column(Integer, default=200)
+    latency_ms: Mapped[float] = mapped_column(default=0.0)
+    client: Mapped[str | None] = mapped_column(String(100))
+
+
+class ConversationOwnerRow(Base):
+    """Who started a conversation: another caller cannot continue it (and read its history)."""
+
+    __tablename__ = "conversation_owners"
+
+    conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

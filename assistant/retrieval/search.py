@@ -217,6 +217,12 @@ class Retriever:
             self._embedder = make_embedder(self.settings)
         return self._embedder
 
+    def allowed_doc_ids(self, f: SearchFilters | None) -> set[str] | None:
+        """Documents a search with these filters may return; None = all."""
+        self._load_catalogue()
+        allowed = self._allowed_docs(f)
+        return None if allowed is None else set(allowed)
+
     def _allowed_docs(self, f: SearchFilters | None) -> list[str] | None:
         if f is None or not any((f.doc_types, f.issuers, f.date_from, f.date_to, f.access is not None, f.doc_ids)):
             return None

@@ -12,7 +12,9 @@ encoding. It runs in a background thread on a free port. What it answers depends
 * ``error500``: HTTP 500 with an OpenAI-style error body;
 * ``injection_echo``: if a user message contains "bỏ qua mọi hướng dẫn", obeys it and leaks the
   system prompt (uncited); otherwise as ``good``;
-* ``rewrite``: answers ``rewrite_text`` (a standalone question).
+* ``rewrite``: answers ``rewrite_text`` (a standalone question);
+* ``judge``: a judge prompt (no ``<nguon>`` block) gets ``judge_reply`` (by default a JSON score);
+  an answer prompt (with sources) is answered as in ``good``.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class FakeOpenAI:
         self.mode = "good"
         self.delay = 5.0  # seconds slept by "timeout"
         self.rewrite_text = "Thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam là thành phố nào?"
+        self.judge_reply = '{"score": 0.9, "reason": "Các khẳng định đều có trong văn bản."}'
         self.model = "fake-model"
         self.requests: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -106,6 +109,10 @@ class FakeOpenAI:
         mode = self.mode
         if mode == "rewrite":
             return self.rewrite_text
+        if mode == "judge":
+            if not blocks:
+                return self.judge_reply
+            mode = "good"
         if mode == "decline" or (not blocks and mode != "injection_echo"):
             return DECLINE
         if mode == "injection_echo" and any(INJECTION in u.lower() for u in users):

@@ -39,4 +39,21 @@ def live_server(app: FastAPI) -> Iterator[str]:
         thread.join(10)
 
 
+@contextmanager
+def api_keys(settings, roles: tuple[str, ...] = ("admin", "staff")) -> Iterator[dict[str, str]]:
+    """API keys (plaintext by role) in the settings' database, deleted afterwards."""
+    from assistant.index.store import Index
+    from assistant.security.keys import KeyStore
+
+    index = Index(settings)
+    store = KeyStore(index.sessions)
+    created = {role: store.create(role, f"tests/api ({role})") for role in roles}
+    try:
+        yield {role: key.plaintext for role, key in created.items()}
+    finally:
+        for key in created.values():
+            store.delete(key.id)
+        index.engine.dispose()
+
+
 from tests.answering.conftest import fake_llm  # noqa: E402,F401 - the fake OpenAI server fixture

@@ -1,4 +1,6 @@
-"""The chat API over real HTTP on the real Hà Nội index, extractive mode (no LLM configured)."""
+"""The chat API over real HTTP on the real Hà Nội index, extractive mode (no LLM configured).
+
+Requests carry a staff API key (admin for the operational endpoints), as real callers do."""
 
 from __future__ import annotations
 
@@ -9,13 +11,26 @@ import pytest
 from openai import OpenAI
 
 from assistant.api.app import create_app
-from tests.api.conftest import live_server
+from tests.api.conftest import api_keys, live_server
 
 
 @pytest.fixture(scope="module")
-def base(hanoi_settings):
-    with live_server(create_app(hanoi_settings)) as url:
+def keys(hanoi_settings):
+    with api_keys(hanoi_settings) as keys:
+        yield keys
+
+
+@pytest.fixture(scope="module")
+def base(hanoi_settings, keys):
+    with live_server(create_app(hanoi_settings.model_copy(update={"auth_disabled": False}))) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def api(base, keys):
+    """A client of the service with a staff key."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {keys['staff']}"}, timeout=30) as client:
+        yield client
 
 
 def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:
@@ -29,8 +44,8 @@ def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:
     return events
 
 
-def test_extractive_answer_quotes_and_cites_the_article(base):
-    r = httpx.post(f"{base}/api/chat", json={"question": "Biểu tượng của Thủ đô là gì?"}, timeout=30)
+def test_extractive_answer_quotes_and_cites_the_article(api):
+    r = api.post("/api/chat", json={"question": "Biểu tượng của Thủ đô là gì?"}, timeout=30)
     assert r.status_code == 200
     a = r.json()
     assert not a["declined"] and a["mode"] == "extractive"
@@ -39,37 +54,37 @@ def test_extractive_answer_quotes_and_cites_the_article(base):
     assert "Khuê Văn Các" in c["quote"] and f"“{c['quote']}”" in a["text"] and "[1]" in a["text"]
     assert c["validity"] == "còn hiệu lực"
     # The citation's link opens the article with the cited khoản highlighted.
-    view = httpx.get(base + c["url"]).json()
+    view = api.get(c["url"]).json()
     assert view["article"]["label"] == "Điều 2"
     assert [x["number"] for x in view["article"]["clauses"] if x["highlight"]] == ["3"]
     assert view["document"]["validity"] == "còn hiệu lực"
 
 
-def test_every_quote_is_verbatim_in_its_source(base):
+def test_every_quote_is_verbatim_in_its_source(api):
     for q in ("Thời hạn xử lý kỷ luật công chức là bao lâu?", "khoản 2 Điều 15 Nghị định 172/2025/NĐ-CP",
               "Hồ sơ đăng ký khai tử gồm những gì?"):
-        a = httpx.post(f"{base}/api/chat", json={"question": q}, timeout=30).json()
+        a = api.post("/api/chat", json={"question": q}, timeout=30).json()
         assert a["citations"], q
         for c in a["citations"]:
-            view = httpx.get(base + c["url"]).json()
+            view = api.get(c["url"]).json()
             assert " ".join(c["quote"].split()) in " ".join(view["article"]["text"].split())
 
 
-def test_expired_source_is_flagged_in_the_answer(base):
-    a = httpx.post(f"{base}/api/chat", json={"question": "Điều 5 Luật Tiếp cận thông tin 2016"}, timeout=30).json()
+def test_expired_source_is_flagged_in_the_answer(api):
+    a = api.post("/api/chat", json={"question": "Điều 5 Luật Tiếp cận thông tin 2016"}, timeout=30).json()
     assert a["citations"][0]["doc_id"] == "luat-tiep-can-thong-tin-104-2016-QH13"
     assert a["citations"][0]["validity"] == "hết hiệu lực"
     assert "đã hết hiệu lực" in a["text"] and "01/2026/QH16" in a["text"]
 
 
-def test_unanswerable_question_is_declined_with_nearest_documents(base):
-    a = httpx.post(f"{base}/api/chat", json={"question": "Công thức nấu phở bò ngon tại nhà?"}, timeout=30).json()
+def test_unanswerable_question_is_declined_with_nearest_documents(api):
+    a = api.post("/api/chat", json={"question": "Công thức nấu phở bò ngon tại nhà?"}, timeout=30).json()
     assert a["declined"] and not a["citations"]
     assert a["text"].startswith("Không tìm thấy căn cứ trong các văn bản hiện có")
 
 
-def test_streaming_events_in_order(base):
-    with httpx.stream("POST", f"{base}/api/chat", json={"question": "Điều 7 Luật Thủ đô", "stream": True},
+def test_streaming_events_in_order(api):
+    with api.stream("POST", "/api/chat", json={"question": "Điều 7 Luật Thủ đô", "stream": True},
                       timeout=30) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         events = sse_events(r)
@@ -81,23 +96,23 @@ def test_streaming_events_in_order(base):
     assert tokens == answer["text"]
     assert answer["citations"][0]["article"] == "7"
     # Accept header alone also selects SSE.
-    with httpx.stream("POST", f"{base}/api/chat", json={"question": "Điều 2 Luật Thủ đô"},
+    with api.stream("POST", "/api/chat", json={"question": "Điều 2 Luật Thủ đô"},
                       headers={"Accept": "text/event-stream"}, timeout=30) as r:
         assert sse_events(r)[0][0] == "sources"
 
 
-def test_follow_up_is_rewritten_with_the_conversation(base):
-    first = httpx.post(f"{base}/api/chat", json={"question": "Thủ tục đăng ký khai tử ở đâu?"}, timeout=30).json()
-    follow = httpx.post(f"{base}/api/chat", json={"question": "còn thời hạn thì sao?",
+def test_follow_up_is_rewritten_with_the_conversation(api):
+    first = api.post("/api/chat", json={"question": "Thủ tục đăng ký khai tử ở đâu?"}, timeout=30).json()
+    follow = api.post("/api/chat", json={"question": "còn thời hạn thì sao?",
                                                   "conversation_id": first["conversation_id"]}, timeout=30).json()
     assert follow["conversation_id"] == first["conversation_id"]
     assert "khai tử" in follow["standalone_question"] and "thời hạn" in follow["standalone_question"]
     assert any(c["doc_id"] == "luat-ho-tich-60-2014-QH13" for c in follow["citations"])
 
 
-def test_feedback_is_stored_and_validated(base, hanoi_settings):
-    a = httpx.post(f"{base}/api/chat", json={"question": "Điều 1 Luật Thủ đô"}, timeout=30).json()
-    r = httpx.post(f"{base}/api/feedback", json={"answer_id": a["id"], "rating": "down", "comment": "thiếu khoản 2"})
+def test_feedback_is_stored_and_validated(api, hanoi_settings):
+    a = api.post("/api/chat", json={"question": "Điều 1 Luật Thủ đô"}, timeout=30).json()
+    r = api.post("/api/feedback", json={"answer_id": a["id"], "rating": "down", "comment": "thiếu khoản 2"})
     assert r.status_code == 201
     from sqlalchemy import select
 
@@ -107,39 +122,42 @@ def test_feedback_is_stored_and_validated(base, hanoi_settings):
     with Index(hanoi_settings).sessions() as s:
         row = s.scalars(select(FeedbackRow).where(FeedbackRow.answer_id == a["id"])).one()
     assert (row.rating, row.comment) == ("down", "thiếu khoản 2")
-    bad = httpx.post(f"{base}/api/feedback", json={"answer_id": "nope", "rating": "up"})
+    bad = api.post("/api/feedback", json={"answer_id": "nope", "rating": "up"})
     assert bad.status_code == 404 and bad.json()["error"]["code"] == "answer_not_found"
-    bad = httpx.post(f"{base}/api/feedback", json={"answer_id": a["id"], "rating": "meh"})
+    bad = api.post("/api/feedback", json={"answer_id": a["id"], "rating": "meh"})
     assert bad.status_code == 422 and "rating" in bad.json()["error"]["message"]
 
 
-def test_documents_endpoints(base):
-    docs = httpx.get(f"{base}/api/documents").json()["documents"]
+def test_documents_endpoints(api):
+    docs = api.get("/api/documents").json()["documents"]
     assert len(docs) == 28
     old = next(d for d in docs if d["id"] == "luat-tiep-can-thong-tin-104-2016-QH13")
     assert old["validity"] == "hết hiệu lực" and old["replaced_by"] == "luat-tiep-can-thong-tin-01-2026-QH16"
-    d = httpx.get(f"{base}/api/documents/quyet-dinh-74-2025-QD-UBND-HN").json()
+    d = api.get("/api/documents/quyet-dinh-74-2025-QD-UBND-HN").json()
     keys = [a["key"] for a in d["articles"]]
     assert "qd:dieu-2" in keys and "dieu-2" in keys
-    own = httpx.get(f"{base}/api/documents/quyet-dinh-74-2025-QD-UBND-HN/articles/qd:dieu-2").json()
+    own = api.get("/api/documents/quyet-dinh-74-2025-QD-UBND-HN/articles/qd:dieu-2").json()
     assert own["article"]["text"].startswith("Điều 2. Quyết định này có hiệu lực")
-    missing = httpx.get(f"{base}/api/documents/luat-thu-do-02-2026-QH16/articles/99")
+    missing = api.get("/api/documents/luat-thu-do-02-2026-QH16/articles/99")
     assert missing.status_code == 404 and "Điều 99" in missing.json()["error"]["message"]
 
 
-def test_health_ready_metrics_and_docs(base):
+def test_health_ready_metrics_and_docs(base, api, keys):
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{base}/readyz").json()["ready"] is True
-    httpx.post(f"{base}/api/chat", json={"question": "Công thức nấu phở bò?"}, timeout=30)
-    m = httpx.get(f"{base}/metrics").text
+    assert httpx.get(f"{base}/readyz").status_code == 401  # operational endpoints: admin only by default
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    assert httpx.get(f"{base}/readyz", headers=admin).json()["ready"] is True
+    api.post("/api/chat", json={"question": "Công thức nấu phở bò?"}, timeout=30)
+    m = httpx.get(f"{base}/metrics", headers=admin).text
     assert 'assistant_answers_total{declined="true",mode="extractive"}' in m
     assert "assistant_retrieval_seconds_count" in m and "assistant_http_requests_total" in m
-    assert httpx.get(f"{base}/docs").status_code == 200
-    assert "/api/chat" in httpx.get(f"{base}/openapi.json").json()["paths"]
+    assert api.get("/docs").status_code == 200
+    assert "/api/chat" in api.get("/openapi.json").json()["paths"]
+    assert httpx.post(f"{base}/api/chat", json={"question": "Điều 1 Luật Thủ đô"}).status_code == 401
 
 
-def test_openai_compatible_endpoint_with_the_official_client(base):
-    client = OpenAI(base_url=f"{base}/v1", api_key="not-needed")
+def test_openai_compatible_endpoint_with_the_official_client(base, keys):
+    client = OpenAI(base_url=f"{base}/v1", api_key=keys["staff"])  # the key travels as a bearer token
     r = client.chat.completions.create(model="tro-ly-cong-vu",
                                        messages=[{"role": "user", "content": "Biểu tượng của Thủ đô là gì?"}])
     content = r.choices[0].message.content
@@ -154,8 +172,8 @@ def test_openai_compatible_endpoint_with_the_official_client(base):
     assert (chunks[-1].model_extra or {}).get("citations")
 
 
-def test_bad_requests_get_vietnamese_json_errors(base):
-    r = httpx.post(f"{base}/api/chat", json={"question": ""})
+def test_bad_requests_get_vietnamese_json_errors(api):
+    r = api.post("/api/chat", json={"question": ""})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
-    r = httpx.post(f"{base}/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]})
+    r = api.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]})
     assert r.status_code == 422 and "câu hỏi" in r.json()["error"]["message"]

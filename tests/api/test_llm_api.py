@@ -48,7 +48,9 @@ def small_index(tmp_path_factory, hanoi_dir):
 
 @pytest.fixture
 def llm_base(small_index, fake_llm):
-    settings = small_index.model_copy(update={"llm_base_url": fake_llm.base_url, "llm_timeout": 1.0})
+    # The LLM path is under test here, not authentication (tests/security): auth is off in this copy.
+    settings = small_index.model_copy(update={"llm_base_url": fake_llm.base_url, "llm_timeout": 1.0,
+                                              "auth_disabled": True})
     with live_server(create_app(settings)) as url:
         yield url, fake_llm
 

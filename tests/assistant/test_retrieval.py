@@ -131,7 +131,7 @@ def test_search_endpoint_over_http(hanoi_settings):
 
     from assistant.api.app import create_app
 
-    with TestClient(create_app(hanoi_settings)) as client:
+    with TestClient(create_app(hanoi_settings.model_copy(update={"auth_disabled": True}))) as client:
         r = client.get("/api/search", params={"q": "dieu 7 luat thu do", "k": 3})
         assert r.status_code == 200
         body = r.json()

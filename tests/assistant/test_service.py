@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,10 +21,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(data: Path, corpus: Path | None) -> tuple[subprocess.Popen, str]:
+def _serve(data: Path, corpus: Path | None, **extra_env: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env["ASSISTANT_DATA_DIR"] = str(data)
+    env.update(extra_env)
     if corpus:
         env["ASSISTANT_CORPUS_DIR"] = str(corpus)
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
@@ -56,7 +58,7 @@ def test_serve_indexes_the_corpus_then_embeds_in_background(tmp_path, hanoi_dir)
     corpus.mkdir()
     for name in ("nghi-quyet-81-2025-NQ-HDND-HN.txt", "quyet-dinh-1609-QD-TTPVHCC-HN.txt"):
         shutil.copy(hanoi_dir / name, corpus)
-    proc, base = _serve(tmp_path / "data", corpus)
+    proc, base = _serve(tmp_path / "data", corpus, ASSISTANT_METRICS_OPEN="true", ASSISTANT_AUTH_DISABLED="true")
     try:
         # Serving starts only once the lexical index is committed: ready at once.
         ready = httpx.get(f"{base}/readyz").json()
@@ -80,10 +82,27 @@ def test_serve_indexes_the_corpus_then_embeds_in_background(tmp_path, hanoi_dir)
 def test_serve_without_corpus_starts_empty_and_says_how_to_ingest(tmp_path):
     proc, base = _serve(tmp_path / "data", None)
     try:
-        st = httpx.get(f"{base}/api/status").json()
-        assert st["index"]["documents"] == 0
-        assert "assistant ingest" in st["message"]
-        assert httpx.get(f"{base}/readyz").status_code == 200
+        # Nothing but health and the demo page is open without a credential…
+        assert httpx.get(f"{base}/api/status").status_code == 401
+        page = httpx.get(f"{base}/").text
+        key = re.search(r'data-key="(tlcv_[^"]+)"', page)
+        assert key, "the demo page carries the chat-only widget key made by `serve`"
+        headers = {"Authorization": f"Bearer {key.group(1)}", "Origin": base}
+        # …and that key can chat from this page's origin, but not read the index status.
+        r = httpx.post(f"{base}/api/chat", json={"question": "Điều 7 Luật Thủ đô"}, headers=headers, timeout=30)
+        assert r.status_code == 200 and r.json()["declined"]
+        assert httpx.get(f"{base}/api/status", headers=headers).status_code == 403
+        foreign = headers | {"Origin": "https://evil.example"}
+        assert httpx.post(f"{base}/api/chat", json={"question": "x"}, headers=foreign).status_code == 403
     finally:
         out = _stop(proc)
     assert "ASSISTANT_CORPUS_DIR" in out
+
+
+def test_status_says_how_to_ingest_when_empty(tmp_path):
+    proc, base = _serve(tmp_path / "data", None, ASSISTANT_AUTH_DISABLED="true")
+    try:
+        st = httpx.get(f"{base}/api/status").json()
+        assert st["index"]["documents"] == 0 and "assistant ingest" in st["message"]
+    finally:
+        _stop(proc)

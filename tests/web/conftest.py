@@ -34,10 +34,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def web_settings(hanoi_settings, tmp_path_factory):
-    """A private copy of the cached index: the service stores answers and feedback in it."""
+    """A private copy of the cached index: the service stores answers and feedback in it.
+
+    Authentication is off in this copy: the demo page carries no widget key and the tests drive the
+    widget itself (tests/security covers keys, origins and rate limits)."""
     data = tmp_path_factory.mktemp("web-index")
     shutil.copytree(hanoi_settings.data_dir, data, dirs_exist_ok=True)
-    return hanoi_settings.model_copy(update={"data_dir": data})
+    return hanoi_settings.model_copy(update={"data_dir": data, "auth_disabled": True})
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,150 @@
+"""`assistant keys …` and `assistant audit …`: registered on the main command in assistant/cli.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.settings import Settings
+
+keys_app = typer.Typer(help="Quản lý khoá API: tạo, liệt kê, thu hồi.", no_args_is_help=True)
+audit_app = typer.Typer(help="Nhật ký truy vấn (audit): xuất theo khoảng thời gian.", no_args_is_help=True)
+
+console = Console()
+err_console = Console(stderr=True)
+
+ROLE_VI = {"admin": "quản trị", "staff": "cán bộ", "widget": "widget"}
+
+
+def _sessions(ctx: typer.Context):  # noqa: ANN202 - sessionmaker
+    from assistant.index.store import Index
+
+    settings: Settings = ctx.obj
+    return Index(settings).sessions
+
+
+def _when(d: datetime | None) -> str:
+    return d.strftime("%d/%m/%Y %H:%M") + " UTC" if d else "—"
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help="admin, staff hoặc widget.")],
+    name: Annotated[str, typer.Option("--name", help="Tên gợi nhớ: người dùng, hệ thống hoặc trang nhúng.")],
+    scopes: Annotated[str | None, typer.Option(
+        "--scopes", help="Phạm vi văn bản thêm, ví dụ public,internal,dept:snv.")] = None,
+    origins: Annotated[str | None, typer.Option(
+        "--origins", help="Khoá widget: các nguồn trang được nhúng, ví dụ https://noibo.hanoi.gov.vn.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+) -> None:
+    """Tạo khoá API. Khoá chỉ hiển thị MỘT lần: hãy lưu lại ngay."""
+    from assistant.security.keys import KeyStore
+
+    try:
+        key = KeyStore(_sessions(ctx)).create(role.strip().lower(), name, scopes, origins)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps({"id": key.id, "key": key.plaintext, "role": key.role.value, "name": key.name,
+                                     "scopes": key.scopes, "origins": key.origins}, ensure_ascii=False) + "\n")
+        return
+    console.print(f"Đã tạo khoá [bold]{key.id}[/] ({ROLE_VI[key.role.value]}) — {key.name}")
+    if key.scopes:
+        console.print(f"  Phạm vi văn bản thêm: {', '.join(key.scopes)}")
+    if key.origins:
+        console.print(f"  Nguồn trang được phép: {', '.join(key.origins)}")
+    console.print("Khoá API (chỉ hiển thị một lần, hãy lưu lại ngay):")
+    # Plain print: no wrapping or markup in the middle of the key.
+    print(key.plaintext)
+
+
+@keys_app.command("list")
+def keys_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    active: Annotated[bool, typer.Option("--active", help="Chỉ các khoá còn hiệu lực.")] = False,
+) -> None:
+    """Liệt kê khoá API (không bao giờ hiển thị khoá, chỉ mã khoá)."""
+    from assistant.security.keys import KeyStore
+
+    rows = KeyStore(_sessions(ctx)).list(include_revoked=not active)
+    if as_json:
+        out = [{"id": r.id, "name": r.name, "role": r.role, "scopes": r.scopes, "origins": r.origins,
+                "created_at": r.created_at.isoformat(), "last_used_at": r.last_used_at.isoformat()
+                if r.last_used_at else None, "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None}
+               for r in rows]
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not rows:
+        console.print("Chưa có khoá API nào. Tạo khoá: assistant keys create --role staff --name \"…\"")
+        return
+    table = Table(title=f"{len(rows)} khoá API")
+    table.add_column("Mã khoá", no_wrap=True, min_width=12)
+    for col in ("Tên", "Vai trò", "Phạm vi thêm", "Nguồn trang", "Tạo lúc", "Dùng lần cuối", "Trạng thái"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        state = f"[red]đã thu hồi {_when(r.revoked_at)}[/]" if r.revoked_at else "[green]hiệu lực[/]"
+        table.add_row(r.id, r.name, ROLE_VI.get(r.role, r.role), ", ".join(r.scopes or []) or "—",
+                      ", ".join(r.origins or []) or "—", _when(r.created_at), _when(r.last_used_at), state)
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="Mã khoá (xem: assistant keys list).")]
+                ) -> None:
+    """Thu hồi một khoá API: mọi yêu cầu dùng khoá này bị từ chối ngay."""
+    from assistant.security.keys import KeyStore
+
+    if KeyStore(_sessions(ctx)).revoke(key_id.strip()):
+        console.print(f"Đã thu hồi khoá {key_id}.")
+    else:
+        err_console.print(f"[red]Không có khoá đang hiệu lực với mã[/] {key_id}.")
+        raise typer.Exit(1)
+
+
+def _day(value: str, option: str) -> datetime:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.combine(datetime.strptime(value, fmt).date(), time.min)
+        except ValueError:
+            continue
+    err_console.print(f"[red]Ngày không hợp lệ cho {option}:[/] {value} (dùng yyyy-mm-dd hoặc dd/mm/yyyy)")
+    raise typer.Exit(2)
+
+
+@audit_app.command("export")
+def audit_export(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option("--since", help="Từ ngày (UTC), ví dụ 2026-01-01.")],
+    until: Annotated[str | None, typer.Option("--until", help="Đến hết ngày (UTC).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv hoặc jsonl.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Ghi vào tệp này (mặc định: màn hình).")] = None,
+) -> None:
+    """Xuất nhật ký truy vấn (ai hỏi gì, lúc nào, điều nào được truy hồi/trích dẫn); dữ liệu cá nhân đã được che."""
+    from assistant.security.audit import AuditLog, write_events
+
+    fmt = fmt.strip().lower()
+    if fmt not in ("csv", "jsonl"):
+        err_console.print(f"[red]Định dạng không hỗ trợ:[/] {fmt} (csv hoặc jsonl)")
+        raise typer.Exit(2)
+    start = _day(since, "--since")
+    end = _day(until, "--until") + timedelta(days=1) if until else None
+    settings: Settings = ctx.obj
+    audit = AuditLog(_sessions(ctx), mask=settings.mask_pii)
+    rows = audit.events(since=start, until=end)
+    if out is None:
+        n = write_events(rows, sys.stdout, fmt, mask=settings.mask_pii)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as f:
+            n = write_events(rows, f, fmt, mask=settings.mask_pii)
+    err_console.print(f"Đã xuất {n} bản ghi nhật ký" + (f" vào {out}." if out else "."))

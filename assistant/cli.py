@@ -447,15 +447,19 @@ def _print_answers(a: dict) -> None:
                       f"false declines {best['false_decline_rate']}")
     judge = a.get("judge") or {}
     if judge and not judge.get("skipped"):
+        from rich.markup import escape
+
         calls = judge.get("calls") or {}
-        console.print(f"LLM chấm ({judge.get('model')}, {judge.get('judged')} câu trả lời): trung thực "
+        console.print(f"LLM chấm ({escape(str(judge.get('model')))}, {judge.get('judged')} câu trả lời): trung thực "
                       f"{judge.get('faithfulness')}, đúng trọng tâm {judge.get('answer_relevance')} "
                       f"[dim](không đọc được điểm: {calls.get('unparsed', 0)}, lỗi gọi: {calls.get('error', 0)})[/]")
 
 
 def _print_compare(comp: dict, old_path: Path) -> None:
+    from rich.markup import escape
+
     counts = comp["counts"]
-    console.print(f"[bold]So sánh với {old_path}[/] (hệ thống {comp['system']}): "
+    console.print(f"[bold]So sánh với {escape(str(old_path))}[/] (hệ thống {comp['system']}): "
                   f"[green]{counts['improved']} tốt lên[/], [red]{counts['regressed']} kém đi[/], "
                   f"[yellow]{counts['mixed']} vừa tốt vừa kém[/], {counts['unchanged']} không đổi"
                   + (f", {counts['new']} câu mới" if counts["new"] else "")
@@ -469,13 +473,13 @@ def _print_compare(comp: dict, old_path: Path) -> None:
             table.add_column(col, justify="left" if col == "Chỉ số" else "right")
         for m in changed:
             color = "green" if m["verdict"] == "improved" else "red"
-            table.add_row(m["label"], str(m["old"]), str(m["new"]), f"[{color}]{m['delta']:+.4f}[/]")
+            table.add_row(escape(m["label"]), str(m["old"]), str(m["new"]), f"[{color}]{m['delta']:+.4f}[/]")
         console.print(table)
     aspects = {"rank": "hạng", "declined": "từ chối", "cites_gold": "trích đúng"}
     worse = [q for q in comp["questions"] if q["status"] in ("regressed", "mixed")]
     for q in worse[:10]:
         what = ", ".join(f"{aspects[c['aspect']]} {c['old']}→{c['new']}" for c in q["changes"])
-        console.print(f"  [red]{q['id']}[/] {q['question'][:70]} — {what}")
+        console.print(f"  [red]{escape(q['id'])}[/] {escape(q['question'][:70])} — {what}")
     if len(worse) > 10:
         console.print(f"  … và {len(worse) - 10} câu khác (xem báo cáo HTML).")
 

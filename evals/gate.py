@@ -166,6 +166,7 @@ def run_gate(
 
 
 def print_result(result: GateResult, console: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Cổng kiểm tra hồi quy")
@@ -173,14 +174,14 @@ def print_result(result: GateResult, console: Any) -> None:
                          ("Kết quả", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for c in result.checks:
-        table.add_row(c.label, c.metric, "—" if c.value is None else f"{c.value:.4f}", c.bound,
+        table.add_row(escape(c.label), escape(c.metric), "—" if c.value is None else f"{c.value:.4f}", c.bound,
                       "[green]đạt[/]" if c.ok else "[red]HỒI QUY[/]")
     console.print(table)
     if result.passed:
         console.print(f"[green]Đạt:[/] cả {len(result.checks)} chỉ số đều trong ngưỡng.")
     else:
         for c in result.failures:
-            console.print(f"[red]Hồi quy:[/] {c.message()}")
+            console.print(f"[red]Hồi quy:[/] {escape(c.message())}")
         console.print(f"[red]Không đạt:[/] {len(result.failures)}/{len(result.checks)} chỉ số vượt ngưỡng.")
 
 
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     from rich.console import Console
+    from rich.markup import escape
 
     parser = argparse.ArgumentParser(prog="python -m evals.gate", description="Cổng kiểm tra hồi quy của đánh giá.")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="Tệp cấu hình (mặc định evals/gate.json)")
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"(hệ thống: {', '.join(cfg.get('systems', ['ours']))}) — đang chạy đánh giá…")
         result = run_gate(cfg, report_dir=args.report)
     except GateConfigError as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{escape(str(exc))}[/]")
         return 2
     print_result(result, console)
     if args.report:

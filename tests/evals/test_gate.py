@@ -40,6 +40,24 @@ def test_checks_min_max_and_missing() -> None:
     assert Check("answers.x", 0.5, 0.1, 0.9).bound == "0.1 ≤ x ≤ 0.9"
 
 
+def test_printed_result_names_the_regressed_metric() -> None:
+    from rich.console import Console
+
+    from evals.gate import GateResult, print_result
+
+    out = io.StringIO()
+    result = GateResult([Check("systems.ours.recall@1", 0.61, 0.75), Check("answers.false_decline_rate", 0.02, None,
+                                                                           0.07)])
+    print_result(result, Console(file=out, width=160))
+    text = out.getvalue()
+    assert result.exit_code == 1 and [c.metric for c in result.failures] == ["systems.ours.recall@1"]
+    assert "Hồi quy: Recall@1 (ours) [systems.ours.recall@1] = 0.6100 thấp hơn ngưỡng 0.75" in text
+    assert "Không đạt: 1/2 chỉ số vượt ngưỡng." in text
+    out = io.StringIO()
+    print_result(GateResult([Check("answers.false_decline_rate", 0.02, None, 0.07)]), Console(file=out, width=160))
+    assert "Đạt: cả 1 chỉ số đều trong ngưỡng." in out.getvalue()
+
+
 def test_gate_config_is_calibrated_below_the_measured_values() -> None:
     cfg = load_config(DEFAULT_CONFIG)
     assert {t["metric"] for t in cfg["thresholds"]} == GATED

@@ -27,6 +27,8 @@ lint: setup
 
 test: setup lint
 	ASSISTANT_SHARED_DIR=$(SHARED) $(BIN)/python -m pytest -q -ra
+	# Regression gate: the frozen Hà Nội split against the thresholds in evals/gate.json.
+	$(BIN)/python -m evals.gate --config evals/gate.json
 
 bench: setup
 	$(BIN)/python -m evals.bench_ingest --shared $(SHARED)

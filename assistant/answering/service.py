@@ -222,6 +222,12 @@ class AnswerService:
         return cid
 
     def _store(self, answer: Answer, ctx: dict[str, Any]) -> None:
+        if self.settings.mask_pii:
+            # Stored history keeps no CCCD/phone/e-mail (the reply sent back is unchanged).
+            from assistant.security.pii import mask_pii
+
+            answer = answer.model_copy(update={"question": mask_pii(answer.question),
+                                               "standalone_question": mask_pii(answer.standalone_question)})
         with self.index.sessions.begin() as s:
             s.add(AnswerRow(
                 id=answer.id, conversation_id=answer.conversation_id, question=answer.question,

@@ -177,3 +177,18 @@ def test_bad_requests_get_vietnamese_json_errors(api):
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
     r = api.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]})
     assert r.status_code == 422 and "câu hỏi" in r.json()["error"]["message"]
+
+
+def test_personal_data_is_not_stored_with_the_conversation(api, hanoi_settings):
+    from sqlalchemy import select
+
+    from assistant.index.schema import AnswerRow, MessageRow
+    from assistant.index.store import Index
+
+    q = "Tôi số CCCD 001203004567, điện thoại 0912345678, hỏi thủ tục khai tử ở đâu?"
+    a = api.post("/api/chat", json={"question": q}).json()
+    with Index(hanoi_settings).sessions() as s:
+        row = s.get(AnswerRow, a["id"])
+        msgs = list(s.scalars(select(MessageRow.content).where(MessageRow.conversation_id == a["conversation_id"])))
+    stored = row.question + row.standalone_question + " ".join(msgs)
+    assert "001203004567" not in stored and "0912345678" not in stored

@@ -71,19 +71,9 @@ def _scale(value: Any, out_of: str | None) -> float | None:
 
 
 def make_chat(settings: Settings) -> Any:
-    from langchain_openai import ChatOpenAI
+    from assistant.answering.llm import make_chat_model
 
-    return ChatOpenAI(
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key or "not-needed",
-        model=settings.llm_model,
-        timeout=settings.llm_timeout,
-        max_retries=0,
-        temperature=0.0,
-        max_tokens=JUDGE_MAX_TOKENS,
-        use_responses_api=False,
-    )
-
+    return make_chat_model(settings, temperature=0.0, max_tokens=JUDGE_MAX_TOKENS)
 
 def _ask(chat: Any, prompt: str) -> tuple[float | None, str]:
     from langchain_core.messages import HumanMessage, SystemMessage

@@ -101,6 +101,21 @@ def map_error(exc: BaseException, settings: Settings) -> LLMError:
 _CALL_ERRORS = (openai.OpenAIError, httpx.HTTPError, TimeoutError, ConnectionError, ValueError, KeyError)
 
 
+def make_chat_model(settings: Settings, *, temperature: float | None = None,
+                    max_tokens: int | None = None) -> ChatOpenAI:
+    """The langchain chat model for the configured OpenAI-compatible endpoint (answers and judging)."""
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key or "not-needed",
+        model=settings.llm_model,
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        temperature=settings.llm_temperature if temperature is None else temperature,
+        max_tokens=settings.llm_max_tokens if max_tokens is None else max_tokens,
+        use_responses_api=False,  # local servers speak chat completions only
+    )
+
+
 class LLMAnswerer:
     """Writes answers from numbered sources with an OpenAI-compatible chat model."""
 
@@ -112,16 +127,7 @@ class LLMAnswerer:
 
     @staticmethod
     def _make_chat(settings: Settings) -> ChatOpenAI:
-        return ChatOpenAI(
-            base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key or "not-needed",
-            model=settings.llm_model,
-            timeout=settings.llm_timeout,
-            max_retries=0,
-            temperature=settings.llm_temperature,
-            max_tokens=settings.llm_max_tokens,
-            use_responses_api=False,  # local servers speak chat completions only
-        )
+        return make_chat_model(settings)
 
     # -- answers -------------------------------------------------------------------------------
     def messages(

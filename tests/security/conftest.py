@@ -210,31 +210,6 @@ def assert_no_leak(text: str, caller: str, where: str) -> None:
             assert canary not in text, f"{where}: {caller} saw '{canary}' of {doc}"
 
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server, dropped afterwards."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    name = f"tlcv_sec_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:  # pragma: no cover - PostgreSQL runs on every machine here
-        pytest.fail(f"local PostgreSQL not reachable: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def cli(data_dir: Path, *args: str) -> tuple[int, str, str]:
     """Run `assistant --data-dir … <args>` in process; (exit code, stdout, stderr)."""
     from typer.testing import CliRunner

@@ -25,7 +25,7 @@ class LexicalWeights:
     folded: float = 0.6
 
 
-_FTS_COLUMNS = ["chunk_id", "doc_id", "heading", "syllables", "words", "folded"]
+_FTS_COLUMNS = ["chunk_id", "doc_id", "access", "heading", "syllables", "words", "folded"]
 
 
 def _is_pg(bind: Engine | Connection) -> bool:
@@ -38,7 +38,7 @@ def create(engine: Engine) -> None:
         if _is_pg(conn):
             cols = [r[0] for r in conn.execute(text(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'chunk_lexical'"))]
-            if cols and "heading_tsv" not in cols:
+            if cols and "access" not in cols:
                 conn.execute(text("DROP TABLE chunk_lexical"))
                 cols = []
             conn.execute(
@@ -46,6 +46,7 @@ def create(engine: Engine) -> None:
                     "CREATE TABLE IF NOT EXISTS chunk_lexical ("
                     " chunk_id VARCHAR(320) PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,"
                     " doc_id VARCHAR(200) NOT NULL,"
+                    " access VARCHAR(100) NOT NULL,"
                     " heading_tsv tsvector NOT NULL,"
                     " tsv tsvector NOT NULL)"
                 )
@@ -60,7 +61,7 @@ def create(engine: Engine) -> None:
             conn.execute(
                 text(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5("
-                    "chunk_id UNINDEXED, doc_id UNINDEXED, heading, syllables, words, folded,"
+                    "chunk_id UNINDEXED, doc_id UNINDEXED, access UNINDEXED, heading, syllables, words, folded,"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
             )
@@ -70,27 +71,27 @@ def create(engine: Engine) -> None:
 
 def rebuild(conn: Connection) -> int:
     """Re-index every chunk from the chunks table."""
-    rows = conn.execute(text("SELECT id, doc_id, heading_path, text FROM chunks")).all()
+    rows = conn.execute(text("SELECT id, doc_id, heading_path, text, access FROM chunks")).all()
 
     def heading(v: object) -> str:
         return " ".join(v if isinstance(v, list) else json.loads(str(v or "[]")))
 
-    return write(conn, ((r[0], r[1], heading(r[2]), r[3]) for r in rows))
+    return write(conn, ((r[0], r[1], heading(r[2]), r[3], r[4]) for r in rows))
 
 
-def write(conn: Connection, rows: Iterable[tuple[str, str, str, str]]) -> int:
-    """Index (chunk_id, doc_id, heading, body) rows. Call inside the transaction that writes the chunks."""
+def write(conn: Connection, rows: Iterable[tuple[str, str, str, str, str]]) -> int:
+    """Index (chunk_id, doc_id, heading, body, access) rows, inside the transaction that writes the chunks."""
     params = []
-    for chunk_id, doc_id, heading, body in rows:
+    for chunk_id, doc_id, heading, body, access in rows:
         syl, wrd, fol = lexical_fields(body)
         head = " ".join(syllables(heading))
-        params.append({"c": chunk_id, "d": doc_id, "h": head, "s": syl, "w": wrd, "f": fol})
+        params.append({"c": chunk_id, "d": doc_id, "a": access, "h": head, "s": syl, "w": wrd, "f": fol})
     if not params:
         return 0
     if _is_pg(conn):
         conn.execute(
             text(
-                "INSERT INTO chunk_lexical (chunk_id, doc_id, heading_tsv, tsv) VALUES (:c, :d,"
+                "INSERT INTO chunk_lexical (chunk_id, doc_id, access, heading_tsv, tsv) VALUES (:c, :d, :a,"
                 " to_tsvector('simple', :h),"
                 " setweight(to_tsvector('simple', :h), 'A') || setweight(to_tsvector('simple', :s), 'B')"
                 " || setweight(to_tsvector('simple', :w), 'C') || setweight(to_tsvector('simple', :f), 'D'))"
@@ -100,8 +101,8 @@ def write(conn: Connection, rows: Iterable[tuple[str, str, str, str]]) -> int:
     else:
         conn.execute(
             text(
-                "INSERT INTO chunk_fts (chunk_id, doc_id, heading, syllables, words, folded)"
-                " VALUES (:c, :d, :h, :s, :w, :f)"
+                "INSERT INTO chunk_fts (chunk_id, doc_id, access, heading, syllables, words, folded)"
+                " VALUES (:c, :d, :a, :h, :s, :w, :f)"
             ),
             params,
         )
@@ -172,8 +173,9 @@ def search(
     if not (syl or wrd or fol):
         return []
     params: dict[str, object] = {"k": k}
-    access_sql = ""
-    for column, values, tag in (("c.access", access, "a"), ("c.doc_id", doc_ids, "d")):
+    access_sql = ""  # filters on the full-text table's own columns
+    # The filters are columns of the full-text table itself: no join to chunks.
+    for column, values, tag in (("access", access, "a"), ("doc_id", doc_ids, "d")):
         if values is None:
             continue
         if not values:
@@ -189,8 +191,7 @@ def search(
         params["wt"] = f"{{{w.folded / top},{w.words / top},{w.syllables / top},{w.heading / top}}}"
         sql = (
             "SELECT l.chunk_id, ts_rank(CAST(:wt AS float4[]), l.tsv, q) AS score"
-            " FROM chunk_lexical l JOIN chunks c ON c.id = l.chunk_id,"
-            " to_tsquery('simple', :q) q"
+            " FROM chunk_lexical l, to_tsquery('simple', :q) q"
             f" WHERE l.tsv @@ q{access_sql} ORDER BY score DESC LIMIT :k"
         )
     else:
@@ -202,9 +203,11 @@ def search(
         params["q"] = " OR ".join(parts)
         params["wh"], params["ws"] = weights.heading, weights.syllables
         params["ww"], params["wf"] = weights.words, weights.folded
+        # FTS5's own ranking ("ORDER BY rank" with the weights set through "rank MATCH") is its fast
+        # path; the filters are UNINDEXED columns of the same table, so no join is needed.
         sql = (
-            "SELECT f.chunk_id, -bm25(chunk_fts, 0.0, 0.0, :wh, :ws, :ww, :wf) AS score"
-            " FROM chunk_fts f JOIN chunks c ON c.id = f.chunk_id"
-            f" WHERE chunk_fts MATCH :q{access_sql} ORDER BY score DESC LIMIT :k"
+            "SELECT chunk_id, -rank AS score FROM chunk_fts"
+            " WHERE chunk_fts MATCH :q AND rank MATCH 'bm25(0.0, 0.0, 0.0, ' || :wh || ', ' || :ws || ', '"
+            f" || :ww || ', ' || :wf || ')'{access_sql} ORDER BY rank LIMIT :k"
         )
     return [(r[0], float(r[1])) for r in conn.execute(text(sql), params)]

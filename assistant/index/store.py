@@ -156,7 +156,7 @@ class Index:
                     carried.append(ChunkVectorRow(chunk_id=c.chunk_id, model=old[0], content_hash=h))
             s.flush()
             s.add_all(carried)
-            rows = ((c.chunk_id, doc.doc_id, " ".join(c.heading_path), c.text) for c in chunks)
+            rows = ((c.chunk_id, doc.doc_id, " ".join(c.heading_path), c.text, source.access) for c in chunks)
             lexical.write(s.connection(), rows)
 
     @staticmethod

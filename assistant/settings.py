@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
     retrieval_candidates: int = 100
+    catalogue_ttl_seconds: float = 2.0  # how stale the in-memory document list may be
     lexical_heading_weight: float = 2.0
     lexical_syllable_weight: float = 1.0
     lexical_word_weight: float = 1.5

@@ -88,7 +88,8 @@ def main(
     questions = [json.loads(x)["question"] for x in golden.read_text(encoding="utf-8").splitlines() if x.strip()]
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env |= {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_AUTH_DISABLED": "true", "HF_HUB_OFFLINE": "1"}
+    env |= {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_AUTH_DISABLED": "true", "HF_HUB_OFFLINE": "1",
+            "ASSISTANT_RATE_LIMIT_CHAT": "0"}  # measuring latency, not the limiter
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -27,6 +27,7 @@ class VectorStore:
             settings.chroma_path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
         # embedding_function=None: Chroma's default would download a model at run time.
+        self._has_vectors = False
         self._col = self._client.get_or_create_collection(
             settings.chroma_collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
@@ -58,8 +59,10 @@ class VectorStore:
         return self._col.count()
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        if self._col.count() == 0:
-            return []
+        if not self._has_vectors:  # count() costs ~2 ms: asked until the collection has something
+            self._has_vectors = self._col.count() > 0
+            if not self._has_vectors:
+                return []
         res = self._col.query(query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 

@@ -155,15 +155,25 @@ class Retriever:
         self.today = today
         self._docs: dict[str, _Doc] = {}
         self._catalogue_sig: tuple | None = None
+        self._checked_at = 0.0
         self._df: tuple[int, dict[str, int]] | None = None
 
     # -- catalogue ---------------------------------------------------------------------------
     def _load_catalogue(self) -> None:
-        with self.index.sessions() as s:
-            rows = list(s.scalars(select(DocumentRow)))
-        sig = tuple(sorted((r.id, r.content_hash) for r in rows))
-        if sig == self._catalogue_sig:
+        """Keep the document catalogue in step with SQL. The check is a light (id, hash) query at
+        most every ``catalogue_ttl`` seconds; full rows are read only when something changed."""
+        now = time.monotonic()
+        if self._catalogue_sig is not None and now - self._checked_at < self.settings.catalogue_ttl_seconds:
             return
+        self._checked_at = now
+        with self.index.sessions() as s:
+            sig = tuple(sorted(s.execute(select(DocumentRow.id, DocumentRow.content_hash)).tuples()))
+            if sig == self._catalogue_sig:
+                return
+            cols = (DocumentRow.id, DocumentRow.number, DocumentRow.doc_type, DocumentRow.title, DocumentRow.issued,
+                    DocumentRow.issuer, DocumentRow.access, DocumentRow.effective, DocumentRow.expires,
+                    DocumentRow.replaces)
+            rows = list(s.execute(select(*cols)))
         self._docs = {
             r.id: _Doc(
                 CatalogueEntry(r.id, r.number, r.doc_type, r.title, r.issued),
@@ -186,7 +196,8 @@ class Retriever:
                     self._replaced_by[old_id] = (d.row.doc_id, d.effective)
 
     def refresh(self) -> None:
-        self._catalogue_sig = None
+        """Check SQL for changed documents now (the check is cheap; nothing is reloaded if none)."""
+        self._checked_at = 0.0
         self._load_catalogue()
 
     def doc_ids(self) -> list[str]:

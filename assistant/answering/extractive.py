@@ -17,6 +17,7 @@ from assistant.answering.models import Citation
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ArticleRow, ChunkRow
 from assistant.index.store import Index
+from assistant.retrieval.naming import document_name
 from assistant.retrieval.search import ArticleHit, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
 from assistant.settings import Settings
@@ -47,18 +48,8 @@ def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str,
     return url + (f"?khoan={clause}" if clause else "")
 
 
-def plain_title(title: str | None) -> str:
-    """"Luật Thủ đô (2026)" → "Luật Thủ đô": the year is in the số hiệu already."""
-    return re.sub(r"\s*\((?:19|20)\d{2}\)\s*$", "", title or "")
-
-
 def doc_name(hit: ArticleHit) -> str:
-    if hit.doc_type and hit.doc_number:
-        title = plain_title(hit.doc_title)
-        if title.lower().startswith(hit.doc_type.lower()):
-            return f"{title} số {hit.doc_number}"
-        return f"{hit.doc_type} {hit.doc_number}"
-    return hit.doc_title or hit.doc_id
+    return document_name(hit.doc_title, hit.doc_type, hit.doc_number, hit.doc_id)
 
 
 def trim_quote(text: str, limit: int) -> tuple[str, bool]:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from assistant.retrieval.naming import plain_title
 from assistant.textproc import fold
 
 # Common abbreviations in questions, expanded before matching and lexical search.
@@ -214,7 +215,7 @@ def resolve(query: str, ref: ParsedReference, catalogue: list[CatalogueEntry]) -
         if not e.title or not e.doc_type:
             continue
         # "Luật Thủ đô (2026)": the bracketed year only disambiguates; it is matched as a year.
-        t = _words(re.sub(r"\(\s*(?:19|20)\d{2}\s*\)", "", e.title))
+        t = _words(plain_title(e.title))
         if len(t) >= 6 and re.search(rf"\b{re.escape(t)}\b", q) and t.startswith(_words(e.doc_type)):
             named.append(e)
     if named:

@@ -12,7 +12,6 @@ and a form's or annex's copy of an article ranks below the article itself.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from assistant.index import lexical
 from assistant.index.schema import ArticleRow, ChunkRow, DocumentRow
 from assistant.index.store import Index
+from assistant.retrieval.naming import document_name
 from assistant.retrieval.references import (
     CatalogueEntry,
     ParsedReference,
@@ -210,11 +210,7 @@ class Retriever:
         d = self._docs.get(doc_id)
         if d is None:
             return doc_id
-        title = re.sub(r"\s*\((?:19|20)\d{2}\)\s*$", "", d.row.title or "")
-        kind, number = d.row.doc_type or "", d.row.number
-        if number and kind and title.lower().startswith(kind.lower()):
-            return f"{title} số {number}"
-        return f"{kind} {number}".strip() if number else (title or doc_id)
+        return document_name(d.row.title, d.row.doc_type, d.row.number, doc_id)
 
     def validity(self, doc_id: str) -> Validity:
         d = self._docs[doc_id]

@@ -21,6 +21,15 @@ def hanoi_dir() -> Path:
     return HANOI
 
 
+def free_port() -> int:
+    """A free TCP port on the loopback interface, for servers the tests start."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def read_nfc(path: Path) -> str:
     return unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
 

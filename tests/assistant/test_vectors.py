@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,21 +14,17 @@ from assistant.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.legal import parse_structure
 from ingest.models import DocumentMetadata, ParsedDocument
-from tests.conftest import read_nfc
+from tests.conftest import free_port, read_nfc
 
 DOC = "nghi-quyet-81-2025-NQ-HDND-HN.txt"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` server on a free port."""
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     exe = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.security.errors import TrustError
-from tests.api.conftest import free_port
+from tests.conftest import free_port
 from tests.security.conftest import AUDIENCE, ISSUER, PUBLIC_DOC, SNV_DOC, TC_DOC, auth, secured
 
 

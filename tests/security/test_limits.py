@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from assistant.api.app import create_app
 from assistant.security.principal import Principal, Role
 from assistant.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from tests.api.conftest import free_port
+from tests.conftest import free_port
 from tests.security.conftest import WIDGET_ORIGIN, auth, secured
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

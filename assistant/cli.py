@@ -73,11 +73,9 @@ def _progress() -> Progress:
 
 def _run_ingest(settings: Settings, paths: list[Path], *, access: str | None, dry_run: bool, embed: bool, quiet: bool):  # noqa: ANN202
     from assistant.index.store import Index
-    from assistant.indexing import IndexingJob
     from ingest.pipeline import collect_files, ingest_files
 
     files = collect_files(paths)
-    results = []
     with _progress() as progress:
         if quiet:
             progress.stop()
@@ -90,9 +88,7 @@ def _run_ingest(settings: Settings, paths: list[Path], *, access: str | None, dr
             results = ingest_files(files, None, settings, access=access, dry_run=True, on_file=on_file)
             return results, None
         index = Index(settings)
-        job = IndexingJob(settings, index)
         results = ingest_files(files, index, settings, access=access, on_file=on_file)
-        job.state.lexical_ready = True
         progress.update(task, description="Đã nạp văn bản")
         sync = None
         if embed:

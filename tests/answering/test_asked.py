@@ -1,0 +1,60 @@
+"""What a question asks for, and whether a passage states it."""
+
+import pytest
+
+from assistant.answering.asked import Asked, asked_kind, states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Cố ý báo cháy giả bị phạt bao nhiêu tiền?", Asked.MONEY),
+        ("Thuê chuyên gia tối đa bao nhiêu một tháng?", Asked.MONEY),
+        ("thu nhap toi da bao nhieu thi duoc mua nha o xa hoi", Asked.MONEY),
+        ("Chi phí nghiên cứu được tính vào chi phí được trừ bao nhiêu %?", Asked.PERCENT),
+        ("Phụ cấp công vụ là bao nhiêu phần trăm?", Asked.PERCENT),
+        ("Khai tử trong bao nhiêu ngày?", Asked.DURATION),
+        ("Cơ quan phải trả lời trong bao lâu?", Asked.DURATION),
+        ("Chính quyền xã mới hoạt động từ ngày nào?", Asked.DATE),
+        ("Luật này áp dụng từ khi nào?", Asked.DATE),
+        ("Cấm xe máy từ mấy giờ đến mấy giờ?", Asked.TIME_OF_DAY),
+        ("Tốc độ tối đa trong khu dân cư là bao nhiêu km/h?", Asked.SPEED),
+        ("Người hoàn thành nghĩa vụ quân sự được cộng mấy điểm?", Asked.POINTS),
+        ("Mức phạt cao hơn mức chung tối đa mấy lần?", Asked.NUMBER),
+        ("Yêu cầu dân sửa hồ sơ mấy lần?", Asked.NUMBER),
+        # Not a quantity: a condition, a procedure, a definition.
+        ("Công chức đi học thạc sĩ khi nào phải đền bù?", None),
+        ("Thủ tục cấp hộ chiếu gồm những bước nào?", None),
+        ("Luật Thủ đô quy định gì về chính quyền đô thị?", None),
+    ],
+)
+def test_asked_kind(question: str, kind: Asked | None) -> None:
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (Asked.MONEY, "Phạt tiền từ 10.000.000 đồng đến 15.000.000 đồng", True),
+        (Asked.MONEY, "mức chi tối đa 30 triệu đồng/tháng", True),
+        (Asked.MONEY, "hưởng phụ cấp bằng 50% mức lương cơ sở", True),
+        (Asked.MONEY, "Chính phủ quy định mức lương cơ sở.", False),
+        (Asked.PERCENT, "được trừ thêm 100% chi phí thực tế", True),
+        (Asked.PERCENT, "phụ cấp công vụ theo quy định của Chính phủ", False),
+        (Asked.DURATION, "trong thời hạn 05 ngày làm việc", True),
+        (Asked.DURATION, "trong thời hạn mười lăm ngày", True),
+        (Asked.DURATION, "kể từ ngày ký ban hành", False),
+        (Asked.DURATION, "sau ngày được bổ nhiệm", False),
+        (Asked.DATE, "có hiệu lực từ ngày 01 tháng 7 năm 2026", True),
+        (Asked.DATE, "hoạt động từ ngày 1/7/2025", True),
+        (Asked.DATE, "Ủy ban nhân dân cấp xã thực hiện", False),
+        (Asked.TIME_OF_DAY, "từ 6 giờ đến 9 giờ và từ 16 giờ đến 19 giờ", True),
+        (Asked.TIME_OF_DAY, "theo khung giờ do Ủy ban nhân dân Thành phố quyết định", False),
+        (Asked.SPEED, "không quá 50 km/h", True),
+        (Asked.SPEED, "tốc độ phù hợp", False),
+        (Asked.POINTS, "được cộng 2,5 điểm vào kết quả vòng 2", True),
+        (Asked.POINTS, "có quyền ưu tiên khi thi tuyển", False),
+    ],
+)
+def test_states(kind: Asked, text: str, expected: bool) -> None:
+    assert states(kind, text) is expected

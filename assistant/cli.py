@@ -512,6 +512,8 @@ def serve(
     corpus: Annotated[Path | None, typer.Option("--corpus", help="Thư mục văn bản cần nạp khi khởi động.")] = None,
     host: Annotated[str | None, typer.Option("--host")] = None,
     port: Annotated[int | None, typer.Option("--port")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Số tiến trình phục vụ (uvicorn workers); mặc định ASSISTANT_WORKERS hoặc 1.")] = None,
 ) -> None:
     """Chạy dịch vụ: nạp văn bản (nếu có), phục vụ ngay khi chỉ mục từ vựng sẵn sàng, tính vector ở nền."""
     import uvicorn
@@ -523,6 +525,20 @@ def serve(
     settings = _settings(ctx)
     if corpus:
         settings.corpus_dir = corpus
+    if workers:
+        settings.workers = workers
+    settings.host, settings.port = host or settings.host, port or settings.port
+    # Several workers read the index; vectors are written by this process only. The embedded Chroma
+    # store is not safe for writes from several processes, so it is filled before the workers start.
+    embed_first = settings.workers > 1 and not settings.chroma_url
+    if embed_first:
+        err_console.print(
+            f"[yellow]Cảnh báo:[/] {settings.workers} tiến trình phục vụ dùng chung kho vector Chroma nhúng "
+            "(chưa đặt ASSISTANT_CHROMA_URL). Chroma nhúng không an toàn khi nhiều tiến trình cùng ghi: vector "
+            "sẽ được tính xong trước khi khởi động các tiến trình phục vụ, và không được chạy "
+            "[bold]assistant ingest[/] trong lúc dịch vụ đang chạy. Nên dùng máy chủ Chroma "
+            "([bold]chroma run[/]) và ASSISTANT_CHROMA_URL khi chạy nhiều tiến trình."
+        )
     index = Index(settings)
     job = IndexingJob(settings, index)
     if settings.corpus_dir:
@@ -540,12 +556,24 @@ def serve(
                     err_console.print(f"[red]Lỗi:[/] {r.message}")
 
             job.ingest_documents([settings.corpus_dir], on_file=on_file)
+            if embed_first:
+                etask = progress.add_task("Tính vector (embedding)", total=None)
+                job.embed(on_progress=lambda done, total: progress.update(etask, completed=done, total=total))
         stats = index.stats()
-        console.print(
-            f"Chỉ mục từ vựng sẵn sàng: {stats['documents']} văn bản, {stats['chunks']} đoạn. "
-            f"Vector: {stats['embedded']}/{stats['chunks']} — phần còn lại được tính ở nền "
-            f"(xem http://{host or settings.host}:{port or settings.port}/api/status)."
-        )
+        if embed_first:
+            console.print(
+                f"Chỉ mục sẵn sàng: {stats['documents']} văn bản, {stats['chunks']} đoạn, "
+                f"vector: {stats['embedded']}/{stats['chunks']}."
+            )
+            if job.state.phase == "error":
+                err_console.print("[red]Không tính được vector:[/] dịch vụ chỉ tìm theo từ khoá. "
+                                  + "; ".join(job.state.errors[-1:]))
+        else:
+            console.print(
+                f"Chỉ mục từ vựng sẵn sàng: {stats['documents']} văn bản, {stats['chunks']} đoạn. "
+                f"Vector: {stats['embedded']}/{stats['chunks']} — phần còn lại được tính ở nền "
+                f"(xem http://{settings.host}:{settings.port}/api/status)."
+            )
     else:
         job.state.lexical_ready = True
         console.print(
@@ -556,8 +584,7 @@ def serve(
     if settings.demo_widget_key and not settings.auth_disabled:
         from assistant.security.keys import KeyStore
 
-        bind_host = host or settings.host
-        bind_port = port or settings.port
+        bind_host, bind_port = settings.host, settings.port
         origins = [f"http://{bind_host}:{bind_port}"] + (
             [f"http://localhost:{bind_port}"] if bind_host in ("127.0.0.1", "0.0.0.0") else []
         )
@@ -568,8 +595,36 @@ def serve(
         demo_key = store.create("widget", DEMO_KEY_NAME, origins=origins).plaintext
         console.print(f"Trang minh hoạ: http://{bind_host}:{bind_port}/ "
                       "(khoá widget chỉ để hỏi đáp, gắn với trang này)")
-    api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key)
-    uvicorn.run(api, host=host or settings.host, port=port or settings.port, log_level="info")
+    if settings.workers == 1:
+        api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key)
+        uvicorn.run(api, host=settings.host, port=settings.port, log_level="info")
+        return
+    _serve_workers(settings, job, demo_key, embed=bool(settings.corpus_dir) and not embed_first)
+
+
+def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -> None:  # noqa: ANN001 - IndexingJob
+    """uvicorn with N worker processes, each building its app from the environment; this process
+    stays the only writer of vectors (in a thread, against a Chroma server)."""
+    import os
+
+    import uvicorn
+
+    from assistant.api.main import DEMO_KEY_ENV
+
+    for name in Settings.model_fields:
+        os.environ.pop(f"ASSISTANT_{name.upper()}", None)
+    os.environ.update(settings.to_env())
+    if demo_key:
+        os.environ[DEMO_KEY_ENV] = demo_key
+    else:
+        os.environ.pop(DEMO_KEY_ENV, None)
+    if embed:
+        job.embed_in_background()
+    else:
+        job.index.engine.dispose()
+    console.print(f"Khởi động {settings.workers} tiến trình phục vụ trên http://{settings.host}:{settings.port}/")
+    uvicorn.run("assistant.api.main:app_factory", factory=True, workers=settings.workers, host=settings.host,
+                port=settings.port, log_level="info")
 
 
 if __name__ == "__main__":

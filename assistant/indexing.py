@@ -95,3 +95,36 @@ class IndexingJob:
         self._thread = threading.Thread(target=self.embed, kwargs={"on_progress": _log}, daemon=True)
         self._thread.start()
         return self._thread
+
+
+class DatabaseIndexingJob(IndexingJob):
+    """A uvicorn worker of `assistant serve --workers N`: the parent process ingests and embeds,
+    so this process reads progress from the database instead of keeping its own. Every worker
+    then reports the same state, and ``vectors_ready`` means embedded == chunks in SQL."""
+
+    def __init__(self, settings: Settings, index: Index, ttl_seconds: float = 2.0) -> None:
+        self._ttl = ttl_seconds  # /api/search reads the state on every request: a few COUNTs at most every 2 s
+        self._checked = float("-inf")
+        super().__init__(settings, index)
+
+    @property
+    def state(self) -> IndexingState:
+        now = time.monotonic()
+        if now - self._checked >= self._ttl:
+            self._checked = now
+            try:
+                self._state = self._read_state()
+            except Exception as exc:  # noqa: BLE001 - keep the last known state; /readyz checks SQL itself
+                log.warning("could not read indexing progress from the database: %s", type(exc).__name__)
+        return self._state
+
+    @state.setter
+    def state(self, value: IndexingState) -> None:
+        self._state = value
+
+    def _read_state(self) -> IndexingState:
+        stats = self.index.stats()
+        done = stats["embedded"] >= stats["chunks"]
+        # The parent commits the lexical index before it starts the workers.
+        return IndexingState(phase="ready" if done else "embedding", chunks_total=stats["chunks"],
+                             chunks_embedded=stats["embedded"], lexical_ready=True, vectors_ready=done)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1)  # uvicorn worker processes of `assistant serve`
 
     log_level: str = "INFO"
     extra_env: dict[str, str] = Field(default_factory=dict)
@@ -114,6 +116,15 @@ class Settings(BaseSettings):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+    def to_env(self) -> dict[str, str]:
+        """``ASSISTANT_*`` variables that rebuild these settings in another process (uvicorn workers).
+        Unset (None) fields are left out: the caller removes them from the child's environment."""
+        env = {}
+        for name, value in self.model_dump(mode="json").items():
+            if value is not None:
+                env[f"ASSISTANT_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+        return env
 
     @property
     def sql_url(self) -> str:

@@ -1,0 +1,38 @@
+"""The app of one uvicorn worker of `assistant serve --workers N`.
+
+    uvicorn assistant.api.main:app_factory --factory --workers N
+
+The `serve` parent ingests documents (and, with the embedded Chroma store, computes vectors)
+before it starts the workers, then hands them its effective settings as ``ASSISTANT_*``
+variables and the demo page's widget key as ``ASSISTANT_SERVE_DEMO_KEY``. A worker never
+writes to the index: its indexing progress is read from the database (``DatabaseIndexingJob``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from fastapi import FastAPI
+from prometheus_client import Gauge
+
+from assistant.api.app import create_app
+from assistant.index.store import Index
+from assistant.indexing import DatabaseIndexingJob
+from assistant.settings import Settings
+
+DEMO_KEY_ENV = "ASSISTANT_SERVE_DEMO_KEY"  # not a setting: made by `serve` for its own demo page
+
+
+def app_factory() -> FastAPI:
+    settings = Settings()
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(levelname)s:     [%(process)d] %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    index = Index(settings)
+    app = create_app(settings, job=DatabaseIndexingJob(settings, index), demo_key=os.environ.get(DEMO_KEY_ENV) or None)
+    # Each scrape of /metrics reaches one worker: the pid tells their series apart.
+    Gauge("assistant_worker_info", "The worker process that answered this scrape", ["pid"],
+          registry=app.state.metrics.registry).labels(str(os.getpid())).set(1)
+    return app

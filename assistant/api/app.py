@@ -14,7 +14,8 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from assistant.answering.service import AnswerService
 from assistant.api import admin, chat, documents, web
@@ -55,6 +56,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         app.state.auth = Authenticator(settings, index.sessions)
         app.state.audit = AuditLog(index.sessions, mask=settings.mask_pii, enabled=settings.audit_enabled)
         app.state.owners = ConversationOwners(index.sessions)
+        app.state.metrics.track_vector_store(lambda: index.vectors_unavailable_total)
         if settings.mask_pii:
             install_log_masking()
         if embed_on_start:
@@ -95,10 +97,14 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         detail = exc.detail if isinstance(exc.detail, dict) else {"code": "error", "message": str(exc.detail)}
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 
-    @app.exception_handler(OperationalError)
-    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
-        log.error("cơ sở dữ liệu không truy cập được: %s", type(exc.orig).__name__ if exc.orig else exc)
+    async def database_down(_: Request, exc: Exception) -> JSONResponse:
+        orig = getattr(exc, "orig", None)
+        log.error("cơ sở dữ liệu không truy cập được: %s", type(orig).__name__ if orig else exc)
         return TrustError(503, "database_unavailable", headers={"Retry-After": "30"}).response()
+
+    # A stopped or restarting server: refused or dropped connections, a pool with none to give.
+    for db_error in (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError):
+        app.add_exception_handler(db_error, database_down)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -177,6 +183,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             "resolved_documents": result.resolved_docs,
             "confidence": round(result.confidence, 4),
             "timings_ms": {key: round(v, 2) for key, v in result.timings_ms.items()},
+            "degraded": result.degraded,  # ["vectors"]: the vector store was down, lexical results only
             "results": hide_unreadable_successors([h.as_dict() for h in result.hits], principal, retriever.index),
         }
 

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 
 class Metrics:
@@ -24,6 +26,10 @@ class Metrics:
         self.answers = Counter("assistant_answers_total", "Answers given", ["mode", "declined"],
                                registry=self.registry)
 
+    def track_vector_store(self, unavailable_total: Callable[[], int]) -> None:
+        """Vector searches that went without Chroma (server down): read from the index when scraped."""
+        self.registry.register(_VectorOutages(unavailable_total))
+
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         t0 = time.perf_counter()
         response = await call_next(request)
@@ -40,3 +46,14 @@ class Metrics:
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class _VectorOutages(Collector):
+    def __init__(self, total: Callable[[], int]) -> None:
+        self.total = total
+
+    def collect(self):  # noqa: ANN201 - prometheus metric families
+        family = CounterMetricFamily("assistant_degraded", "Searches answered without a component "
+                                     "(vectors: Chroma server down, lexical results only)", labels=["component"])
+        family.add_metric(["vectors"], self.total())
+        yield family

@@ -56,7 +56,7 @@ class VectorSyncResult:
 class Index:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = make_engine(settings.sql_url)
+        self.engine = make_engine(settings.sql_url, connect_timeout=settings.database_connect_timeout_seconds)
         init_schema(self.engine)
         self.sessions = session_factory(self.engine)
         self._vectors = None
@@ -69,6 +69,11 @@ class Index:
 
             self._vectors = VectorStore(self.settings)
         return self._vectors
+
+    @property
+    def vectors_unavailable_total(self) -> int:
+        """Vector calls that found the Chroma server down since start (0 before the first call)."""
+        return self._vectors.unavailable_total if self._vectors is not None else 0
 
     # -- writes ----------------------------------------------------------------------------
     def stored_hash(self, doc_id: str) -> str | None:

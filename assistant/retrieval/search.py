@@ -23,6 +23,7 @@ from sqlalchemy import select
 from assistant.index import lexical
 from assistant.index.schema import ArticleRow, ChunkRow, DocumentRow
 from assistant.index.store import Index
+from assistant.index.vectors import VectorStoreUnavailable
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.references import (
     CatalogueEntry,
@@ -116,6 +117,7 @@ class SearchResult:
     dense_weight: float = 0.6
     dense_floor: float = 0.75
     dense_ceiling: float = 0.92
+    degraded: list[str] = field(default_factory=list)  # parts left out for this search ("vectors": Chroma down)
 
     @property
     def dense_top(self) -> float:
@@ -291,6 +293,7 @@ class Retriever:
                                           df=self._df, max_df=cfg.lexical_max_df, keep=cfg.lexical_keep_terms))
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         dense: dict[str, float] = {}
+        degraded: list[str] = []
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
             qvec = self.embedder.embed_query(dense_query)
@@ -298,7 +301,10 @@ class Retriever:
             t0 = time.perf_counter()
             where = _chroma_where(access, allowed)
             if where != "none":
-                dense = dict(self.index.vectors.query(qvec, n_cand, where=where))
+                try:
+                    dense = dict(self.index.vectors.query(qvec, n_cand, where=where))
+                except VectorStoreUnavailable:  # logged by the store; this answer is lexical only
+                    degraded.append("vectors")
             timings["dense_ms"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
@@ -321,7 +327,7 @@ class Retriever:
         timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
         return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
-                            dense_ceiling=cfg.dense_ceiling)
+                            dense_ceiling=cfg.dense_ceiling, degraded=degraded)
 
     def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
         if not hits or self._df is None:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     answer_relative_score: float = 0.6
     answer_units_per_article: int = 2
     answer_min_coverage: float = 0.3
+    # A question asking for an amount, duration, date… is declined unless a retrieved passage states
+    # one and covers at least this share of the question (read with its document and article titles).
+    answer_quantity_min_coverage: float = 0.25
     answer_max_quote_chars: int = 700
     answer_k: int = 8  # articles retrieved per question
     history_messages: int = 6
@@ -96,6 +99,7 @@ class Settings(BaseSettings):
     openapi_open: bool = False  # /docs, /redoc, /openapi.json without a credential (else staff or admin)
     mask_pii: bool = True  # mask CCCD/CMND, phone numbers, e-mail in logs and audit rows
     audit_enabled: bool = True
+    audit_refused_per_minute: int = 60  # audit rows of refused requests (401/403/413/429) per client IP; 0 = all
     redis_url: str | None = None  # shared rate-limit counters (several workers); unset = in-process
     redis_prefix: str = "tlcv:"
     rate_limit_window_seconds: int = 60  # fixed window

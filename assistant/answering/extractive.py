@@ -13,7 +13,9 @@ from urllib.parse import quote as urlquote
 
 from sqlalchemy import func, select
 
+from assistant.answering.asked import QUANTITY_WORDS, Asked, asked_kind, needs_quantity, states
 from assistant.answering.models import Citation
+from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ArticleRow, ChunkRow
 from assistant.index.store import Index
@@ -113,19 +115,39 @@ class ExtractiveComposer:
         else:
             chosen = [top] + [h for h in result.hits[1 : cfg.answer_max_articles]
                               if h.score >= cfg.answer_relative_score * top.score]
-        ids = [h.article_id for h in chosen]
+        kind = None if top.pinned else asked_kind(question)
+        kind = kind if needs_quantity(kind) else None
         with self.index.sessions() as s:
-            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))}
+            arts = {a.id: a for a in s.scalars(
+                select(ArticleRow).where(ArticleRow.id.in_([h.article_id for h in result.hits])))}
+        if not top.pinned:
+            sources = " ".join(f"{h.doc_title or ''}\n{arts[h.article_id].text}"
+                               for h in result.hits if h.article_id in arts)
+            if any(not mentioned(name, sources) for name in proper_names(question)):
+                return self._decline(result, "unknown_name")
         stats = self.stats()
         terms = query_terms(question)
+        evidence: tuple[ArticleHit, Unit] | None = None
+        if kind:
+            # "bao nhiêu ngày?" is answered only by a passage on the subject that states a duration.
+            # The question's own numbers ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần
+            # trăm" name what is asked: neither is the subject the passage must be about.
+            subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
+            evidence = self._quantity_evidence(kind, subject, result.hits, arts, stats)
+            if evidence is None:
+                return self._decline(result, "no_quantity")
+            if evidence[0].article_id not in {h.article_id for h in chosen}:
+                chosen = [*chosen[: cfg.answer_max_articles - 1], evidence[0]]
         picks: list[tuple[ArticleHit, Unit]] = []
         for rank, hit in enumerate(chosen):
             art = arts.get(hit.article_id)
             if art is None:
                 continue
             units = article_units(art.text.split("\n", 1)[0], art.clauses)
-            for u in self._select_units(hit, units, terms, stats, result, first=rank == 0):
-                picks.append((hit, u))
+            selected = self._select_units(hit, units, terms, stats, result, first=rank == 0, kind=kind)
+            if evidence and evidence[0].article_id == hit.article_id and evidence[1] not in selected:
+                selected = sorted([*selected[: cfg.answer_units_per_article - 1], evidence[1]], key=lambda u: u.order)
+            picks.extend((hit, u) for u in selected)
         if not picks:
             return self._decline(result, "no_supporting_span")
         citations: list[Citation] = []
@@ -165,8 +187,28 @@ class ExtractiveComposer:
         text = "\n".join([lead, *lines, *notes])
         return Composition(text, citations, False, None, notes)
 
+    def _quantity_evidence(self, kind: Asked, terms: list[str], hits: list[ArticleHit], arts: dict,
+                           stats: TermStats) -> tuple[ArticleHit, Unit] | None:
+        """The retrieved passage that states the asked kind of quantity and best covers the question,
+        read with its document and article titles (a unit alone often omits its subject)."""
+        best: tuple[float, ArticleHit, Unit] | None = None
+        for hit in hits:
+            art = arts.get(hit.article_id)
+            if art is None:
+                continue
+            head = art.text.split("\n", 1)[0]
+            context = f"{hit.doc_title or ''} {head}\n"
+            for u in article_units(head, art.clauses):
+                if states(kind, u.text):
+                    cov = coverage(terms, context + u.text, stats)
+                    if best is None or cov > best[0]:
+                        best = (cov, hit, u)
+        if best is None or best[0] < self.settings.answer_quantity_min_coverage:
+            return None
+        return best[1], best[2]
+
     def _select_units(self, hit: ArticleHit, units: list[Unit], terms: list[str], stats: TermStats,
-                      result: SearchResult, first: bool) -> list[Unit]:
+                      result: SearchResult, first: bool, kind: Asked | None = None) -> list[Unit]:
         cfg = self.settings
         if not units:
             return []
@@ -178,7 +220,10 @@ class ExtractiveComposer:
                 return wanted[: cfg.answer_units_per_article + 1]
         if hit.pinned and not terms_beyond_reference(terms):
             return sorted(units, key=lambda u: u.order)[: cfg.answer_units_per_article]
-        scored = sorted(((coverage(terms, u.text, stats), u) for u in units), key=lambda x: -x[0])
+        # A khoản that states the asked quantity is the answer's core; its neighbours are context.
+        bonus = {id(u): 0.2 for u in units if kind and states(kind, u.text)}
+        scored = sorted(((coverage(terms, u.text, stats) + bonus.get(id(u), 0.0), u) for u in units),
+                        key=lambda x: -x[0])
         best = scored[0][0]
         if not first and best < cfg.answer_min_coverage:
             return []

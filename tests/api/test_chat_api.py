@@ -83,6 +83,28 @@ def test_unanswerable_question_is_declined_with_nearest_documents(api):
     assert a["text"].startswith("Không tìm thấy căn cứ trong các văn bản hiện có")
 
 
+def test_a_quantity_question_is_answered_only_by_a_passage_stating_it(api):
+    # The passage that states the duration is quoted…
+    a = api.post("/api/chat", json={"question": "Đăng ký khai tử phải làm trong bao nhiêu ngày kể từ ngày "
+                                                "người thân chết?"}, timeout=30).json()
+    assert not a["declined"]
+    assert any(c["doc_id"] == "luat-ho-tich-60-2014-QH13" and c["article"] == "33" and "15 ngày" in c["quote"]
+               for c in a["citations"])
+    # …and a question whose sources are on topic but state no amount declines, however similar they look.
+    a = api.post("/api/chat", json={"question": "Người được tặng danh hiệu Công dân Thủ đô ưu tú được thưởng "
+                                                "bao nhiêu tiền?"}, timeout=30).json()
+    assert a["declined"] and a["decline_reason"] == "no_quantity" and not a["citations"]
+    assert "Công dân Thủ đô ưu tú" in a["text"]  # the closest documents are still named
+
+
+def test_a_question_about_a_place_no_source_mentions_is_declined(api):
+    a = api.post("/api/chat", json={"question": "Đà Nẵng có chính sách thu hút nhân tài cho công chức như "
+                                                "thế nào?"}, timeout=30).json()
+    assert a["declined"] and a["decline_reason"] == "unknown_name"
+    a = api.post("/api/chat", json={"question": "Phường Hồng Hà được sắp xếp từ những phường nào?"}, timeout=30).json()
+    assert not a["declined"] and a["citations"]
+
+
 def test_streaming_events_in_order(api):
     with api.stream("POST", "/api/chat", json={"question": "Điều 7 Luật Thủ đô", "stream": True},
                       timeout=30) as r:

@@ -1,0 +1,53 @@
+"""Proper names in a question ("Đà Nẵng", "cầu Trần Hưng Đạo"), and whether a source mentions them.
+
+A question about a place, a work or an event that none of the retrieved articles mentions cannot be
+answered from them, however close the rest of its wording is ("Đà Nẵng có chính sách thu hút nhân
+tài…" finds Hà Nội's talent policy).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.textproc import fold, nfc
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _capitalised(word: str) -> bool:
+    # Abbreviations ("UBND", "TP", "KH") are references, resolved elsewhere; a name is "Đà", "Nẵng".
+    return word[0].isupper() and not word.isupper()
+
+
+# Capitalised words that open a sentence or a document / office name rather than a proper name.
+_LEADING = frozenset(fold(w) for w in (
+    "theo", "nếu", "khi", "tại", "ở", "trong", "luật", "sở", "bộ", "ủy", "ban", "nghị", "quyết", "định", "thông", "tư"))
+
+
+def proper_names(question: str) -> list[str]:
+    """Runs of two or more capitalised words, leading sentence and office words left out
+    ("Tết Nguyên đán…" → "Tết Nguyên"; "Đà Nẵng có…" → "Đà Nẵng"; "Theo Luật Thủ đô…" → nothing)."""
+    words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(nfc(question))]
+    names: list[str] = []
+    run: list[str] = []
+    prev_end = -1
+    for word, start, end in [*words, ("", -1, -1)]:
+        gap = question[prev_end:start] if prev_end >= 0 else ""
+        if word and _capitalised(word) and (not run or gap.strip() == ""):
+            run.append(word)
+        else:
+            while run and fold(run[0]) in _LEADING:
+                run = run[1:]
+            if len(run) >= 2:
+                names.append(" ".join(run))
+            run = [word] if word and _capitalised(word) else []
+        prev_end = end
+    return names
+
+
+def mentioned(name: str, text: str) -> bool:
+    """Whether the text names it, or two adjacent words of it ("Sở Công Thương Hà Nội" is named by
+    "Sở Công Thương thành phố Hà Nội"); diacritics and case ignored, as questions come both ways."""
+    words = fold(name).split()
+    folded = fold(text)
+    return any(re.search(rf"\b{re.escape(a)} {re.escape(b)}\b", folded) for a, b in zip(words, words[1:], strict=False))

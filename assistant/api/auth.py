@@ -5,6 +5,8 @@
   (401), widget keys held to their allowed origins (403).
 * ``guard(permission)`` (a dependency on every route): role → permission (403), per-caller rate
   limit (429). ``check_routes`` refuses to build an app with an unguarded route.
+* Every refused request (401, 403, 413, 429) outside the public paths leaves an audit row: who if
+  known, path, status, error code, client IP (at most ``audit_refused_per_minute`` per client IP).
 
 Open without a credential: ``/healthz``, ``/``, ``/widget.js``, ``/widget.css``; ``/metrics`` and
 ``/readyz`` with ``ASSISTANT_METRICS_OPEN=true`` (else admin only); the OpenAPI pages with
@@ -14,7 +16,8 @@ every request as an anonymous admin (development, browser tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Awaitable, Callable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -27,12 +30,14 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.security.errors import TrustError, as_http_exception, unauthenticated
+from assistant.security.keys import split_key
 from assistant.security.principal import ANONYMOUS_ADMIN, Principal, Role, normalize_origin
 from assistant.settings import Settings
 
 PUBLIC_PATHS = frozenset({"/healthz", "/", "/widget.js", "/widget.css"})
 OPS_PATHS = frozenset({"/metrics", "/readyz"})
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
+AUDITED_REFUSALS = frozenset({401, 403, 413, 429})
 
 
 class Permission(StrEnum):
@@ -85,6 +90,48 @@ def request_origin(headers: Headers) -> str | None:
     return None
 
 
+def claimed_caller(headers: Headers) -> tuple[str, str]:
+    """(principal, role) of a caller that was not authenticated: the key id its credential names, if any."""
+    token = credential(headers)
+    if not token:
+        return "anonymous", "none"
+    parts = split_key(token)
+    return (f"key:{parts[0]}", "unverified") if parts else ("token", "unverified")
+
+
+class _RefusalWatch:
+    """Passes responses on; a refusal (a small JSON body) is held until ``on_refusal(status, error code)``
+    has run, so that the refusal is on record before the caller learns of it."""
+
+    def __init__(self, send: Send, on_refusal: Callable[[int, str | None], Awaitable[None]]) -> None:
+        self.send = send
+        self.on_refusal = on_refusal
+        self.held: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] in AUDITED_REFUSALS:
+            self.held.append(message)
+            return
+        if not self.held:
+            await self.send(message)
+            return
+        self.held.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            body = b"".join(m.get("body", b"") for m in self.held[1:])
+            await self.on_refusal(self.held[0]["status"], error_code(body))
+            held, self.held = self.held, []
+            for m in held:
+                await self.send(m)
+
+
+def error_code(body: bytes) -> str | None:
+    try:
+        code = json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, str) else None
+
+
 class TrustMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -96,6 +143,35 @@ class TrustMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"] in PUBLIC_PATHS:  # the demo page and widget files: not API routes, not audited
+            await self.check(scope, receive, send)
+            return
+
+        async def on_refusal(status: int, error: str | None) -> None:
+            await anyio.to_thread.run_sync(self.audit_refusal, scope, status, error)
+
+        await self.check(scope, receive, _RefusalWatch(send, on_refusal))
+
+    def audit_refusal(self, scope: Scope, status: int, error: str | None) -> None:
+        state = scope["app"].state
+        audit = getattr(state, "audit", None)
+        if audit is None:
+            return
+        client = scope.get("client")
+        ip = client[0] if client else "?"
+        limit, limiter = self.settings.audit_refused_per_minute, getattr(state, "limiter", None)
+        # A flood of bad requests must not flood the audit table: a bounded number per client IP.
+        if limit > 0 and limiter is not None and not limiter.hit(f"audit-refused:{ip}", limit, 60).allowed:
+            return
+        principal: Principal | None = scope.get("state", {}).get("principal")
+        if principal is not None:
+            who, role, access = principal.id, principal.role.value, principal.access_labels()
+        else:
+            (who, role), access = claimed_caller(Headers(scope=scope)), []
+        audit.record_refusal(principal=who, role=role, path=scope["path"], status=status, error=error, client=ip,
+                             access=access)
+
+    async def check(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         limit = self.settings.max_body_bytes
         length = headers.get("content-length")

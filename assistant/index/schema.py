@@ -173,10 +173,12 @@ class ApiKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC; None = does not expire
 
 
 class AuditEventRow(Base):
-    """One chat or search request: who, when, the (masked) question, what was retrieved and cited."""
+    """One chat or search request: who, when, the (masked) question, what was retrieved and cited.
+    A refused request (401/403/413/429) has endpoint "refused", its path and error code."""
 
     __tablename__ = "audit_events"
 
@@ -185,7 +187,7 @@ class AuditEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)  # UTC
     principal: Mapped[str] = mapped_column(String(200), index=True)  # key:<id> | user:<sub> | anonymous
     role: Mapped[str] = mapped_column(String(20))
-    endpoint: Mapped[str] = mapped_column(String(40))  # chat | chat-stream | openai | openai-stream | search
+    endpoint: Mapped[str] = mapped_column(String(40))  # chat | chat-stream | openai | openai-stream | search | refused
     question: Mapped[str] = mapped_column(Text)  # PII masked unless mask_pii is off
     conversation_id: Mapped[str | None] = mapped_column(String(64))
     answer_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -197,6 +199,8 @@ class AuditEventRow(Base):
     status: Mapped[int] = mapped_column(Integer, default=200)
     latency_ms: Mapped[float] = mapped_column(default=0.0)
     client: Mapped[str | None] = mapped_column(String(100))
+    path: Mapped[str | None] = mapped_column(String(300))  # refused requests: the request path
+    error: Mapped[str | None] = mapped_column(String(40))  # refused requests: the error code
 
 
 class ConversationOwnerRow(Base):

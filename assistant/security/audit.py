@@ -1,5 +1,6 @@
 """The audit trail: one row per chat or search request (who, when, the masked question, which
-articles were retrieved and cited, declined or not, latency), exported as CSV or JSON Lines."""
+articles were retrieved and cited, declined or not, latency), and one per refused request (401,
+403, 413, 429: who if known, path, status, error code, client), exported as CSV or JSON Lines."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from assistant.security.principal import Principal
 log = logging.getLogger(__name__)
 
 COLUMNS = ["id", "at", "principal", "role", "endpoint", "question", "conversation_id", "answer_id", "access",
-           "retrieved", "cited", "declined", "mode", "status", "latency_ms", "client"]
+           "retrieved", "cited", "declined", "mode", "status", "latency_ms", "client", "path", "error"]
+REFUSED = "refused"  # endpoint of the rows of refused requests
 
 
 def article_ids_of_citations(citations: Iterable[dict[str, Any]]) -> list[str]:
@@ -56,6 +58,22 @@ class AuditLog:
         except Exception:  # the answer was given: a failed audit write is logged, not turned into an error
             log.exception("không ghi được nhật ký audit (%s, %s)", principal.id, endpoint)
 
+    def record_refusal(self, *, principal: str, role: str, path: str, status: int, error: str | None,
+                       client: str | None, access: list[str] | None = None) -> None:
+        """A request refused before it was served: there is no question to record."""
+        if not self.enabled:
+            return
+        row = AuditEventRow(
+            at=utcnow(), principal=principal[:200], role=role[:20], endpoint=REFUSED, question="",
+            access=access, retrieved=[], cited=[], status=status, latency_ms=0.0, client=client,
+            path=(mask_pii(path) if self.mask else path)[:300], error=(error or "")[:40] or None,
+        )
+        try:
+            with self.sessions.begin() as s:
+                s.add(row)
+        except Exception:  # noqa: BLE001 - the refusal stands; a failed audit write is logged
+            log.exception("không ghi được nhật ký audit cho yêu cầu bị từ chối (%s, %s)", principal, status)
+
     def _retrieved(self, answer_id: str) -> list[str]:
         with self.sessions() as s:
             row = s.get(AnswerRow, answer_id)
@@ -84,7 +102,8 @@ def event_dict(row: AuditEventRow, mask: bool = True) -> dict[str, Any]:
         "role": row.role, "endpoint": row.endpoint, "question": mask_pii(row.question) if mask else row.question,
         "conversation_id": row.conversation_id, "answer_id": row.answer_id, "access": row.access,
         "retrieved": row.retrieved or [], "cited": row.cited or [], "declined": row.declined, "mode": row.mode,
-        "status": row.status, "latency_ms": row.latency_ms, "client": row.client,
+        "status": row.status, "latency_ms": row.latency_ms, "client": row.client, "path": row.path,
+        "error": row.error,
     }
 
 
@@ -100,6 +119,7 @@ def write_events(rows: Iterable[AuditEventRow], out: TextIO, fmt: str, mask: boo
             flat = d | {k: " ".join(d[k]) for k in ("retrieved", "cited")}
             flat["access"] = "*" if d["access"] is None else " ".join(d["access"])
             flat["declined"] = "" if d["declined"] is None else str(d["declined"]).lower()
+            flat["path"], flat["error"] = d["path"] or "", d["error"] or ""
             writer.writerow(flat)
         else:
             out.write(json.dumps(d, ensure_ascii=False) + "\n")

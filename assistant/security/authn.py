@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.security.errors import TrustError, unauthenticated
 from assistant.security.jwt_auth import JwtVerifier, looks_like_jwt
-from assistant.security.keys import KeyStore, split_key
+from assistant.security.keys import KeyExpired, KeyStore, split_key
 from assistant.security.principal import Principal
 from assistant.settings import Settings
 
@@ -27,9 +27,11 @@ class Authenticator:
         if split_key(token) is not None:
             try:
                 principal = self.keys.verify(token)
+            except KeyExpired as exc:
+                raise unauthenticated("key_expired") from exc
             except SQLAlchemyError as exc:
                 log.error("không tra được khoá API: %s", type(exc).__name__)
-                raise TrustError(503, "auth_unavailable") from exc
+                raise TrustError(503, "auth_unavailable", headers={"Retry-After": "30"}) from exc
             if principal is None:
                 raise unauthenticated("invalid_credentials")
             return principal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -43,25 +44,32 @@ def keys_create(
         "--scopes", help="Phạm vi văn bản thêm, ví dụ public,internal,dept:snv.")] = None,
     origins: Annotated[str | None, typer.Option(
         "--origins", help="Khoá widget: các nguồn trang được nhúng, ví dụ https://noibo.hanoi.gov.vn.")] = None,
+    expires_in: Annotated[str | None, typer.Option(
+        "--expires-in", help="Hết hạn sau số ngày này, ví dụ 90d hoặc 30d.")] = None,
+    expires: Annotated[str | None, typer.Option(
+        "--expires", help="Dùng được đến hết ngày này (UTC), ví dụ 2027-01-31.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
 ) -> None:
     """Tạo khoá API. Khoá chỉ hiển thị MỘT lần: hãy lưu lại ngay."""
     from assistant.security.keys import KeyStore
 
+    expires_at = _expiry(expires_in, expires)
     try:
-        key = KeyStore(_sessions(ctx)).create(role.strip().lower(), name, scopes, origins)
+        key = KeyStore(_sessions(ctx)).create(role.strip().lower(), name, scopes, origins, expires_at=expires_at)
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     if as_json:
         sys.stdout.write(json.dumps({"id": key.id, "key": key.plaintext, "role": key.role.value, "name": key.name,
-                                     "scopes": key.scopes, "origins": key.origins}, ensure_ascii=False) + "\n")
+                                     "scopes": key.scopes, "origins": key.origins, "expires_at": _iso(key.expires_at)},
+                                    ensure_ascii=False) + "\n")
         return
     console.print(f"Đã tạo khoá [bold]{key.id}[/] ({ROLE_VI[key.role.value]}) — {key.name}")
     if key.scopes:
         console.print(f"  Phạm vi văn bản thêm: {', '.join(key.scopes)}")
     if key.origins:
         console.print(f"  Nguồn trang được phép: {', '.join(key.origins)}")
+    console.print(f"  Hết hạn: {_when(key.expires_at)}" if key.expires_at else "  Không có hạn dùng.")
     console.print("Khoá API (chỉ hiển thị một lần, hãy lưu lại ngay):")
     # Plain print: no wrapping or markup in the middle of the key.
     print(key.plaintext)
@@ -74,13 +82,15 @@ def keys_list(
     active: Annotated[bool, typer.Option("--active", help="Chỉ các khoá còn hiệu lực.")] = False,
 ) -> None:
     """Liệt kê khoá API (không bao giờ hiển thị khoá, chỉ mã khoá)."""
-    from assistant.security.keys import KeyStore
+    from assistant.security.keys import KeyStore, utcnow
 
     rows = KeyStore(_sessions(ctx)).list(include_revoked=not active)
+    now = utcnow()
     if as_json:
         out = [{"id": r.id, "name": r.name, "role": r.role, "scopes": r.scopes, "origins": r.origins,
-                "created_at": r.created_at.isoformat(), "last_used_at": r.last_used_at.isoformat()
-                if r.last_used_at else None, "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None}
+                "created_at": r.created_at.isoformat(), "last_used_at": _iso(r.last_used_at),
+                "revoked_at": _iso(r.revoked_at), "expires_at": _iso(r.expires_at),
+                "expired": bool(r.expires_at and r.expires_at <= now)}
                for r in rows]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
@@ -89,12 +99,19 @@ def keys_list(
         return
     table = Table(title=f"{len(rows)} khoá API")
     table.add_column("Mã khoá", no_wrap=True, min_width=12)
-    for col in ("Tên", "Vai trò", "Phạm vi thêm", "Nguồn trang", "Tạo lúc", "Dùng lần cuối", "Trạng thái"):
+    for col in ("Tên", "Vai trò", "Phạm vi thêm", "Nguồn trang", "Tạo lúc", "Dùng lần cuối", "Hết hạn",
+                "Trạng thái"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        state = f"[red]đã thu hồi {_when(r.revoked_at)}[/]" if r.revoked_at else "[green]hiệu lực[/]"
+        if r.revoked_at:
+            state = f"[red]đã thu hồi {_when(r.revoked_at)}[/]"
+        elif r.expires_at and r.expires_at <= now:
+            state = "[red]đã hết hạn[/]"
+        else:
+            state = "[green]hiệu lực[/]"
         table.add_row(r.id, r.name, ROLE_VI.get(r.role, r.role), ", ".join(r.scopes or []) or "—",
-                      ", ".join(r.origins or []) or "—", _when(r.created_at), _when(r.last_used_at), state)
+                      ", ".join(r.origins or []) or "—", _when(r.created_at), _when(r.last_used_at),
+                      _when(r.expires_at) if r.expires_at else "không", state)
     console.print(table)
 
 
@@ -109,6 +126,35 @@ def keys_revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="
     else:
         err_console.print(f"[red]Không có khoá đang hiệu lực với mã[/] {key_id}.")
         raise typer.Exit(1)
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None  # naive UTC, as created_at
+
+
+_DAYS = re.compile(r"(\d{1,5})\s*(?:d|ngày)?", re.IGNORECASE)
+
+
+def _expiry(expires_in: str | None, expires: str | None) -> datetime | None:
+    """``--expires-in 90d`` → now + 90 days; ``--expires 2027-01-31`` → the end of that day (UTC)."""
+    from assistant.security.keys import utcnow
+
+    if expires_in and expires:
+        err_console.print("[red]Chỉ dùng một trong hai tuỳ chọn --expires-in hoặc --expires.[/]")
+        raise typer.Exit(2)
+    if expires_in:
+        m = _DAYS.fullmatch(expires_in.strip())
+        if not m or int(m.group(1)) < 1:
+            err_console.print(f"[red]Thời hạn không hợp lệ cho --expires-in:[/] {expires_in} (số ngày, ví dụ 90d)")
+            raise typer.Exit(2)
+        return utcnow().replace(microsecond=0) + timedelta(days=int(m.group(1)))
+    if expires:
+        end = _day(expires, "--expires") + timedelta(days=1, seconds=-1)
+        if end <= utcnow():
+            err_console.print(f"[red]Ngày hết hạn đã qua:[/] {expires}")
+            raise typer.Exit(2)
+        return end
+    return None
 
 
 def _day(value: str, option: str) -> datetime:

@@ -17,6 +17,7 @@ MESSAGES = {
     "unauthenticated": "Cần xác thực: gửi khoá API hoặc mã đăng nhập SSO trong tiêu đề Authorization: Bearer ….",
     "invalid_credentials": "Khoá API hoặc mã đăng nhập không hợp lệ hoặc đã bị thu hồi.",
     "token_expired": "Mã đăng nhập đã hết hạn; vui lòng đăng nhập lại.",
+    "key_expired": "Khoá API đã hết hạn. Vui lòng liên hệ quản trị viên để được cấp khoá mới.",
     "forbidden": "Khoá API hoặc tài khoản này không có quyền dùng chức năng này.",
     "origin_not_allowed": "Khoá widget này không được phép dùng trên trang hiện tại (nguồn trang không có trong "
                           "danh sách đã đăng ký).",

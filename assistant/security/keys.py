@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.index.schema import ApiKeyRow
@@ -49,6 +49,16 @@ class CreatedKey:
     name: str
     scopes: list[str]
     origins: list[str]
+    expires_at: datetime | None = None  # UTC
+
+
+class KeyExpired(Exception):
+    """A genuine key (the secret matched) past its expiry."""
+
+    def __init__(self, key_id: str, expires_at: datetime) -> None:
+        self.key_id = key_id
+        self.expires_at = expires_at
+        super().__init__(f"key {key_id} expired at {expires_at.isoformat()}Z")
 
 
 class KeyStore:
@@ -58,7 +68,8 @@ class KeyStore:
         self._lock = threading.Lock()
 
     def create(self, role: str | Role, name: str, scopes: str | list[str] | None = None,
-               origins: str | list[str] | None = None) -> CreatedKey:
+               origins: str | list[str] | None = None, expires_at: datetime | None = None) -> CreatedKey:
+        """``expires_at``: naive UTC; after it the key is refused with ``key_expired``."""
         try:
             role = Role(role)
         except ValueError as exc:
@@ -72,19 +83,23 @@ class KeyStore:
             raise ValueError("Khoá widget phải gắn với ít nhất một nguồn trang nhúng (--origins https://…).")
         if role is not Role.WIDGET and origin_list:
             raise ValueError("Chỉ khoá widget mới gắn với nguồn trang nhúng (--origins).")
+        if expires_at is not None and expires_at <= utcnow():
+            raise ValueError("Thời điểm hết hạn của khoá phải ở tương lai.")
         key_id = secrets.token_hex(6)
         plaintext = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         salt = secrets.token_hex(16)
         with self.sessions.begin() as s:
             s.add(ApiKeyRow(id=key_id, name=name[:200], role=role.value, scopes=scope_list, origins=origin_list,
-                            scheme=SCHEME, salt=salt, key_hash=hash_key(plaintext, salt), created_at=utcnow()))
-        return CreatedKey(key_id, plaintext, role, name, scope_list, origin_list)
+                            scheme=SCHEME, salt=salt, key_hash=hash_key(plaintext, salt), created_at=utcnow(),
+                            expires_at=expires_at))
+        return CreatedKey(key_id, plaintext, role, name, scope_list, origin_list, expires_at)
 
     def list(self, include_revoked: bool = True) -> list[ApiKeyRow]:
         with self.sessions() as s:
             q = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
-            if not include_revoked:
-                q = q.where(ApiKeyRow.revoked_at.is_(None))
+            if not include_revoked:  # active keys only: neither revoked nor expired
+                q = q.where(ApiKeyRow.revoked_at.is_(None),
+                            or_(ApiKeyRow.expires_at.is_(None), ApiKeyRow.expires_at > utcnow()))
             return list(s.scalars(q))
 
     def revoke(self, key_id: str) -> bool:
@@ -103,6 +118,8 @@ class KeyStore:
                 s.delete(row)
 
     def verify(self, token: str) -> Principal | None:
+        """The key's caller; None for an unknown, wrong or revoked key; raises ``KeyExpired`` for an
+        expired one (only once the secret matched, so a guessed id tells nothing)."""
         parts = split_key(token)
         if parts is None:
             return None
@@ -115,6 +132,8 @@ class KeyStore:
             return None
         if not hmac.compare_digest(hash_key(token, row.salt), row.key_hash):
             return None
+        if row.expires_at is not None and row.expires_at <= utcnow():
+            raise KeyExpired(row.id, row.expires_at)
         self._touch(key_id)
         return Principal(id=f"key:{row.id}", role=Role(row.role), name=row.name, scopes=tuple(row.scopes or ()),
                          origins=tuple(row.origins or ()), kind="key")

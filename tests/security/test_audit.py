@@ -173,3 +173,71 @@ def test_logs_are_masked():
     assert all(raw not in seen[1] for raw in RAW) and "máy chủ Lam Sơn" in seen[1]
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sđt %s", ("0912345678",), None)
     assert PiiLogFilter().filter(record) and record.getMessage() == "sđt [SĐT]"
+
+
+def test_refused_requests_are_audited(trust_index, keys):
+    """401, 403, 413 and 429 leave a row (who if known, path, status, error code, client) that the export shows."""
+    from assistant.api.app import create_app
+    from assistant.security.keys import utcnow
+    from tests.api.conftest import live_server
+    from tests.security.conftest import WIDGET_ORIGIN, auth, secured
+
+    settings = secured(trust_index, rate_limit_search=2, max_body_bytes=4096)
+    start = utcnow()
+    staff, widget = key_id(keys["staff"]), key_id(keys["widget"])
+    search = {"q": "biển hiệu du lịch", "mode": "lexical"}
+    with live_server(create_app(settings)) as url:
+        sent = [
+            httpx.get(f"{url}/api/documents"),  # no credential
+            httpx.get(f"{url}/api/documents", headers=auth(f"tlcv_{staff[4:]}_{'x' * 43}")),  # wrong secret
+            httpx.get(f"{url}/api/search", params=search, headers=auth(keys["widget"], WIDGET_ORIGIN)),  # role
+            httpx.post(f"{url}/api/chat", json={"question": "biển hiệu"},
+                       headers=auth(keys["widget"], "https://trang-la.example")),  # origin
+            httpx.post(f"{url}/api/chat", json={"question": "a" * 5000}, headers=auth(keys["staff"])),  # size
+            *[httpx.get(f"{url}/api/search", params=search, headers=auth(keys["staff"])) for _ in range(3)],
+            httpx.get(f"{url}/healthz"),  # public: never audited
+            httpx.get(f"{url}/api/documents", headers=auth(keys["staff"])),  # served: no refusal row
+        ]
+    assert [r.status_code for r in sent] == [401, 401, 403, 403, 413, 200, 200, 429, 200, 200]
+    rows = [r for r in events(settings, start) if r.endpoint == "refused"]
+    got = sorted((r.path, r.status, r.error, r.principal, r.role) for r in rows)
+    assert got == sorted([
+        ("/api/documents", 401, "unauthenticated", "anonymous", "none"),
+        ("/api/documents", 401, "invalid_credentials", staff, "unverified"),
+        ("/api/search", 403, "forbidden", widget, "widget"),
+        ("/api/chat", 403, "origin_not_allowed", widget, "unverified"),
+        ("/api/chat", 413, "body_too_large", staff, "unverified"),
+        ("/api/search", 429, "rate_limited", staff, "staff"),
+    ])
+    for r in rows:
+        assert r.client == "127.0.0.1" and r.question == "" and r.retrieved == [] and r.cited == []
+    assert next(r for r in rows if r.status == 429).access == ["public", "internal"]
+
+    today = datetime.now(UTC).date().isoformat()
+    code, stdout, _ = cli(settings.data_dir, "audit", "export", "--since", today, "--format", "jsonl")
+    exported = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    refused = [e for e in exported if e["endpoint"] == "refused" and e["id"] in {r.id for r in rows}]
+    assert code == 0 and len(refused) == 6
+    assert {(e["path"], e["status"], e["error"]) for e in refused} >= {("/api/search", 429, "rate_limited"),
+                                                                      ("/api/chat", 413, "body_too_large")}
+    code, stdout, _ = cli(settings.data_dir, "audit", "export", "--since", today, "--format", "csv")
+    csv_rows = [r for r in csv.DictReader(io.StringIO(stdout)) if r["endpoint"] == "refused"]
+    assert any(r["path"] == "/api/documents" and r["status"] == "401" and r["error"] == "unauthenticated"
+               for r in csv_rows)
+
+
+def test_refusal_rows_are_bounded_per_client(trust_index):
+    """A flood of bad requests cannot flood the audit table."""
+    from assistant.api.app import create_app
+    from assistant.security.keys import utcnow
+    from tests.api.conftest import live_server
+    from tests.security.conftest import secured
+
+    settings = secured(trust_index, audit_refused_per_minute=3)
+    start = utcnow()
+    with live_server(create_app(settings)) as url:
+        statuses = [httpx.get(f"{url}/api/documents/flood-{i}").status_code for i in range(8)]
+    assert statuses == [401] * 8
+    rows = [r for r in events(settings, start) if r.endpoint == "refused" and (r.path or "").startswith(
+        "/api/documents/flood-")]
+    assert len(rows) == 3

@@ -100,7 +100,6 @@ class Settings(BaseSettings):
     mask_pii: bool = True  # mask CCCD/CMND, phone numbers, e-mail in logs and audit rows
     audit_enabled: bool = True
     audit_refused_per_minute: int = 60  # audit rows of refused requests (401/403/413/429) per client IP; 0 = all
-    audit_refused_per_minute: int = 60  # audit rows of refused requests (401/403/413/429) per client IP; 0 = all
     redis_url: str | None = None  # shared rate-limit counters (several workers); unset = in-process
     redis_prefix: str = "tlcv:"
     rate_limit_window_seconds: int = 60  # fixed window

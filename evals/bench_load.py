@@ -347,13 +347,14 @@ def main(
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         work = Path(tmp)
         for name in names:
+            busy = round(os.getloadavg()[0], 2)  # other work on the machine skews the numbers
             console.print(f"[bold]{name}[/]: {clients} máy khách trong {seconds:.0f} s (khởi động {warm:.0f} s)…")
             if name == "embedded":
                 res = bench_embedded(cache, work, questions, clients, seconds, warm)
             else:
                 res = bench_server(cache, corpus, work, questions, clients, seconds, warm, workers, pg_admin_url,
                                    redis_url)
-            configs[name] = {"clients": clients, "warmup_seconds": warm} | res
+            configs[name] = {"clients": clients, "warmup_seconds": warm} | res | {"load_average_1m_before": busy}
     print_table(configs)
     previous = {}
     if out.exists():

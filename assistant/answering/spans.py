@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.retrieval.search import QUESTION_WORDS
-from assistant.textproc import fold, syllables
+from assistant.textproc import fold, folded_syllables, syllables
 
 # Question words carry no content: they must not make a span look relevant.
 STOPWORDS = QUESTION_WORDS
@@ -77,7 +77,7 @@ def coverage(question_terms: list[str], text: str, stats: TermStats) -> float:
     """IDF-weighted share of the question's terms (and adjacent pairs) found in the text."""
     if not question_terms:
         return 0.0
-    toks = [fold(s) for s in syllables(text)]
+    toks = folded_syllables(text)
     present = set(toks)
     pairs = set(zip(toks, toks[1:], strict=False))
     total = hit = 0.0

@@ -221,9 +221,11 @@ class Retriever:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from assistant.embeddings import make_embedder
+            from assistant.embeddings import QueryCache, make_embedder
 
-            self._embedder = make_embedder(self.settings)
+            embedder = make_embedder(self.settings)
+            size = self.settings.query_cache_size
+            self._embedder = QueryCache(embedder, size) if size else embedder
         return self._embedder
 
     def allowed_doc_ids(self, f: SearchFilters | None) -> set[str] | None:

@@ -6,15 +6,18 @@ the question's subject state no such quantity, the honest answer is a decline, h
 passages look: this is the commonest near-miss in staff questions (amounts, dates and limits the
 corpus only points at).
 
-Patterns run on diacritic-folded text so questions typed without accents are read the same way.
+Patterns are written in Vietnamese with diacritics and read the text as it is: folding would confuse
+"khoản" with "khoán", "lượng" with "lương", "kết hôn" with "hơn", "phát thải" with "phạt", "Việt Nam"
+with "năm". A question typed without diacritics is read with the folded form of the same patterns.
 """
 
 from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
-from assistant.textproc import fold
+from assistant.textproc import fold, nfc
 
 
 class Asked(StrEnum):
@@ -30,58 +33,55 @@ class Asked(StrEnum):
     NUMBER = "number"
 
 
-# Number words, folded. "tư", "sáu" fold to "tu", "sau" (= "từ", "sau": "từ ngày", "sau ngày") and are
-# left out; legal texts write those numbers in digits anyway.
-# "năm" (five) folds like "Nam" ("Việt Nam đồng thời") and is left out too.
-_NUM_WORD = r"(?:mot|hai|ba|bon|lam|bay|tam|chin|muoi|tram|linh|nghin|ngan|ruoi)"
+_NUM_WORD = r"(?:một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|trăm|linh|nghìn|ngàn|rưỡi)"
 _NUM = rf"(?:\d[\d.,]*|{_NUM_WORD}(?:\s+{_NUM_WORD})*)"
-_HOW_MANY = r"(?:bao nhieu|may|bao nhieu la)"
+_HOW_MANY = r"(?:bao nhiêu|mấy)"
+_MONEY_WORDS = r"(?:giá|lương|phí|lệ phí|học phí|thu nhập|kinh phí|hỗ trợ|thưởng|khoán|mức chi|mức thu|trợ cấp|phụ cấp)"
 
-# Order matters: the first kind that matches wins ("bao nhiêu % chi phí" is a percentage).
-_QUESTION_KINDS: list[tuple[Asked, re.Pattern[str]]] = [
-    # A multiple or a comparison ("cao hơn tối đa mấy lần", "phạt nặng hơn bao nhiêu"): any number answers.
-    (Asked.NUMBER, re.compile(
-        rf"\b{_HOW_MANY} lan\b|\b(?:nang|cao|nhieu|it|thap|lon|nho|dai|ngan) hon\b.*\b{_HOW_MANY}\b")),
-    (Asked.PERCENT, re.compile(rf"{_HOW_MANY}\s*(?:%|phan tram)|ty le\b.*\b{_HOW_MANY}\b")),
-    (Asked.SPEED, re.compile(r"km\s*/\s*h|toc do\b.*\bbao nhieu")),
-    (Asked.TIME_OF_DAY, re.compile(r"\bmay gio\b|\bkhung gio nao\b|\bgio nao\b")),
-    (Asked.POINTS, re.compile(rf"\b{_HOW_MANY} diem\b")),
-    (Asked.AGE, re.compile(rf"\b{_HOW_MANY} tuoi\b|\bdo tuoi nao\b")),
-    (Asked.MONEY, re.compile(
-        rf"\b{_HOW_MANY} (?:tien|dong|trieu|ty|nghin)\b|\b{_HOW_MANY}\b.*\b(?:tien|dong(?! y\b))\b"
-        # a fine ("phạt" alone also starts "phát thải", "phát triển" once folded)
-        rf"|\b(?:bi|muc|xu|nop) phat\b.*\b{_HOW_MANY}\b|\bphat {_HOW_MANY}\b")),
-    (Asked.AMOUNT, re.compile(
-        rf"\b(?:gia|luong|phi|thu nhap|kinh phi|ho tro|thuong|khoan|muc chi|muc thu)\b.*\b{_HOW_MANY}\b"
-        rf"|\b{_HOW_MANY}\b.*\b(?:mot thang|mot nam|moi thang|/thang|m2)\b")),
-    (Asked.DURATION, re.compile(
-        rf"\b{_HOW_MANY} (?:ngay|thang|nam|tuan|gio|phut)\b|\bbao lau\b|\bthoi han\b.*\b{_HOW_MANY}\b")),
+# First match wins. An explicit unit after "bao nhiêu / mấy" says most; the context words after it.
+_QUESTION_KINDS: list[tuple[Asked, str]] = [
+    (Asked.NUMBER, rf"\b{_HOW_MANY} lần\b"),  # a multiple ("cao hơn tối đa mấy lần"): any number answers
+    (Asked.PERCENT, rf"\b{_HOW_MANY}\s*(?:%|phần trăm)"),
+    (Asked.SPEED, r"km\s*/\s*h"),
+    (Asked.TIME_OF_DAY, r"\bmấy giờ\b|\bkhung giờ nào\b|\bgiờ nào\b"),
+    (Asked.POINTS, rf"\b{_HOW_MANY} điểm\b"),
+    (Asked.AGE, rf"\b{_HOW_MANY} tuổi\b|\bđộ tuổi nào\b"),
+    (Asked.MONEY, rf"\b{_HOW_MANY} (?:tiền|đồng|triệu|tỷ|nghìn)\b"),
+    (Asked.DURATION, rf"\b{_HOW_MANY} (?:ngày|tháng|năm|tuần|giờ|phút)\b|\bbao lâu\b"),
+    # a comparison ("phạt nặng hơn bao nhiêu"): any number answers
+    (Asked.NUMBER, rf"\b(?:nặng|cao|nhiều|ít|thấp|lớn|nhỏ|dài|ngắn) hơn\b.*\b{_HOW_MANY}\b"),
+    (Asked.PERCENT, rf"\btỷ lệ\b.*\b{_HOW_MANY}\b"),
+    (Asked.SPEED, r"\btốc độ\b.*\bbao nhiêu\b"),
+    (Asked.MONEY, rf"\b{_HOW_MANY}\b.*\b(?:tiền|đồng)\b(?! ý)|\b(?:bị|mức|xử|nộp) phạt\b.*\b{_HOW_MANY}\b"
+                  rf"|\bphạt {_HOW_MANY}\b"),
+    (Asked.AMOUNT, rf"\b{_MONEY_WORDS}\b.*\b{_HOW_MANY}\b|\b{_HOW_MANY}\b.*\b(?:một tháng|một năm|mỗi tháng|m2)\b"),
+    (Asked.DURATION, rf"\bthời hạn\b.*\b{_HOW_MANY}\b"),
     # "khi nào" inside a sentence asks for a condition ("khi nào phải bồi hoàn"), not a date.
-    (Asked.DATE, re.compile(
-        r"\bngay nao\b|^khi nao\b|\btu khi nao\b|\bthoi diem nao\b|\bnam nao\b|\btu bao gio\b|\bluc nao\b")),
-    (Asked.NUMBER, re.compile(rf"\b{_HOW_MANY}\b|\bmuc may\b|\bloai may\b|\bhang may\b")),
+    (Asked.DATE, r"\bngày nào\b|^khi nào\b|\btừ khi nào\b|\bthời điểm nào\b|\bnăm nào\b|\btừ bao giờ\b"
+                 r"|\blúc nào\b"),
+    (Asked.NUMBER, rf"\b{_HOW_MANY}\b|\bmức mấy\b|\bloại mấy\b|\bhạng mấy\b"),
 ]
+_KINDS = [(kind, re.compile(p)) for kind, p in _QUESTION_KINDS]
+_KINDS_FOLDED = [(kind, re.compile(fold(p))) for kind, p in _QUESTION_KINDS]
 
-# Digits before the unit: "Việt Nam đồng thời…" must not read as an amount.
-_CURRENCY = (rf"\d[\d.,]*\s*(?:dong|trieu|ty|nghin|ngan|vnd)\b|\b{_NUM_WORD} (?:trieu|ty|nghin|tram) dong\b"
+_CURRENCY = (rf"\d[\d.,]*\s*(?:đồng|triệu|tỷ|nghìn|ngàn|vnđ)\b|\b{_NUM_WORD} (?:triệu|tỷ|nghìn|trăm) đồng\b"
              r"|\d{1,3}(?:\.\d{3}){2,}")
 _EVIDENCE: dict[Asked, re.Pattern[str]] = {
-    Asked.PERCENT: re.compile(r"\d\s*%|\bphan tram\b"),
-    Asked.SPEED: re.compile(r"\d\s*km\s*/\s*h|\bkm/gio\b"),
-    Asked.TIME_OF_DAY: re.compile(r"\b\d{1,2}\s*(?:gio|h)\b|\b\d{1,2}[:h]\d{2}\b"),
-    Asked.POINTS: re.compile(rf"\b{_NUM}\s+diem\b"),
-    Asked.AGE: re.compile(rf"\b{_NUM}\s+(?:thang\s+)?tuoi\b"),
+    Asked.PERCENT: re.compile(r"\d\s*%|\bphần trăm\b"),
+    Asked.SPEED: re.compile(r"\d\s*km\s*/\s*h|\bkm/giờ\b"),
+    Asked.TIME_OF_DAY: re.compile(r"\b\d{1,2}\s*(?:giờ|h)\b|\b\d{1,2}[:h]\d{2}\b"),
+    Asked.POINTS: re.compile(rf"\b{_NUM}\s+điểm\b"),
+    Asked.AGE: re.compile(rf"\b{_NUM}\s+(?:tháng\s+)?tuổi\b"),
     Asked.MONEY: re.compile(_CURRENCY),
     # an amount, or a share / multiple of a reference amount ("50% mức lương", "hệ số 0,5", "2 lần")
-    Asked.AMOUNT: re.compile(rf"{_CURRENCY}|\bhe so\s+\d|\d\s*%|\b{_NUM}\s+lan\b"),
+    Asked.AMOUNT: re.compile(rf"{_CURRENCY}|\bhệ số\s+\d|\d\s*%|\b{_NUM}\s+lần\b"),
     # "36 tháng tuổi" is an age, not a duration
-    Asked.DURATION: re.compile(rf"\b{_NUM}\s+(?:ngay|thang(?! tuoi)|nam|tuan|gio|phut)\b|\bngay lam viec\b"),
+    Asked.DURATION: re.compile(rf"\b{_NUM}\s+(?:ngày|tháng(?! tuổi)|năm|tuần|giờ|phút)\b|\bngày làm việc\b"),
     Asked.DATE: re.compile(
-        r"\bngay\s+\d{1,2}\s*(?:/|-|thang)\s*\d{1,2}|\b\d{1,2}/\d{1,2}/\d{4}\b|\bthang\s+\d{1,2}\s+nam\s+\d{4}\b"
-        r"|\bnam\s+\d{4}\b|\bngay\s+\d{1,2}\s+hang\s+thang\b|\bquy\s+[ivx1-4]+\b|\bke tu ngay\b|\btu ngay\b"),
+        r"\bngày\s+\d{1,2}\s*(?:/|-|tháng)\s*\d{1,2}|\b\d{1,2}/\d{1,2}/\d{4}\b|\btháng\s+\d{1,2}\s+năm\s+\d{4}\b"
+        r"|\bnăm\s+\d{4}\b|\bngày\s+\d{1,2}\s+hằng\s+tháng\b|\bquý\s+[ivx1-4]+\b|\bkể từ ngày\b|\btừ ngày\b"),
     Asked.NUMBER: re.compile(rf"\d|\b{_NUM_WORD}\b"),
 }
-
 
 # Folded words that name the quantity asked rather than the subject ("mấy", "phần trăm", "km/h").
 QUANTITY_WORDS = frozenset({"may", "phan", "tram", "km", "bao", "nhieu"})
@@ -93,13 +93,19 @@ def needs_quantity(kind: Asked | None) -> bool:
 
 
 def asked_kind(question: str) -> Asked | None:
-    q = fold(question)
-    for kind, pattern in _QUESTION_KINDS:
+    q = nfc(question).lower()
+    folded = fold(q)
+    for kind, pattern in _KINDS if folded != q else _KINDS_FOLDED:
         if pattern.search(q):
             return kind
     return None
 
 
+@lru_cache(maxsize=8192)
+def _lower(text: str) -> str:
+    return nfc(text).lower()
+
+
 def states(kind: Asked, text: str) -> bool:
-    """Whether the passage states a quantity of the asked kind."""
-    return bool(_EVIDENCE[kind].search(fold(text)))
+    """Whether the passage (legal text: always with diacritics) states a quantity of the asked kind."""
+    return bool(_EVIDENCE[kind].search(_lower(text)))

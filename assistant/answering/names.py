@@ -20,8 +20,18 @@ def _capitalised(word: str) -> bool:
 
 
 # Capitalised words that open a sentence or a document / office name rather than a proper name.
-_LEADING = frozenset(fold(w) for w in (
+_LEADING = frozenset((
     "theo", "nếu", "khi", "tại", "ở", "trong", "luật", "sở", "bộ", "ủy", "ban", "nghị", "quyết", "định", "thông", "tư"))
+
+
+# A person's name ("Tôi là Nguyễn Văn A", "ông Trần Văn B") is about the asker, not the sources.
+_PERSON = frozenset(("là", "tên", "ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác"))
+
+
+def _among(word: str, words: frozenset[str]) -> bool:
+    """Compared with diacritics ("chủ" is not "chú"); a word typed without any, by its folded form."""
+    w = word.lower()
+    return w in words or (fold(w) == w and w in {fold(x) for x in words})
 
 
 def proper_names(question: str) -> list[str]:
@@ -30,17 +40,23 @@ def proper_names(question: str) -> list[str]:
     words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(nfc(question))]
     names: list[str] = []
     run: list[str] = []
+    before = ""  # the word before the current run
     prev_end = -1
-    for word, start, end in [*words, ("", -1, -1)]:
+    for i, (word, start, end) in enumerate([*words, ("", -1, -1)]):
         gap = question[prev_end:start] if prev_end >= 0 else ""
         if word and _capitalised(word) and (not run or gap.strip() == ""):
+            if not run:
+                before = words[i - 1][0] if i else ""
             run.append(word)
         else:
-            while run and fold(run[0]) in _LEADING:
+            person = _among(before, _PERSON)
+            while run and (_among(run[0], _LEADING) or _among(run[0], _PERSON)):
+                person = person or _among(run[0], _PERSON)
                 run = run[1:]
-            if len(run) >= 2:
+            if len(run) >= 2 and not person:
                 names.append(" ".join(run))
             run = [word] if word and _capitalised(word) else []
+            before = words[i - 1][0] if run and i else ""
         prev_end = end
     return names
 

@@ -17,6 +17,9 @@ from assistant.answering.names import mentioned, proper_names
         ("Sở Nội vụ có nhiệm vụ gì?", []),
         ("Thủ tục cấp hộ chiếu gồm những bước nào?", []),
         ("phuong Hong Ha sap xep tu nhung phuong nao", ["Hong Ha"]),
+        # the asker's or another person's name is not a subject the sources must mention
+        ("Tôi là Nguyễn Văn A, CCCD 001203001234: mật khẩu máy chủ Lam Sơn đổi sau bao lâu?", ["Lam Sơn"]),
+        ("Ông Trần Văn Bình hỏi về thủ tục khai sinh", []),
     ],
 )
 def test_proper_names(question: str, names: list[str]) -> None:

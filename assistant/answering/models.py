@@ -48,6 +48,7 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     sources: list[dict[str, Any]] = Field(default_factory=list)
     confidence: float = 0.0
+    degraded: list[str] = Field(default_factory=list)  # "vectors": answered from the lexical index only
     timings_ms: dict[str, float] = Field(default_factory=dict)
     conversation_id: str | None = None
 

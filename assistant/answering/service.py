@@ -143,7 +143,8 @@ class AnswerService:
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,
             decline_reason=extractive.reason, mode="extractive", notes=extractive.notes,
             sources=[h.as_dict() | {"text": h.text[:500]} for h in result.hits[:5]],
-            confidence=round(result.confidence, 4), conversation_id=ctx["conversation_id"],
+            confidence=round(result.confidence, 4), degraded=result.degraded,
+            conversation_id=ctx["conversation_id"],
         )
         if self.llm is not None and not (extractive.declined and extractive.reason == "no_results"):
             answer = self._llm_answer(answer, ctx, extractive.declined, llm_text, llm_error)

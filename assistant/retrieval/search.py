@@ -118,6 +118,7 @@ class SearchResult:
     dense_floor: float = 0.75
     dense_ceiling: float = 0.92
     degraded: list[str] = field(default_factory=list)  # parts left out for this search ("vectors": Chroma down)
+    dense_used: bool = True  # False: lexical only (asked for, vectors not computed yet, or Chroma down)
 
     @property
     def dense_top(self) -> float:
@@ -127,7 +128,11 @@ class SearchResult:
     def confidence(self) -> float:
         """How well the corpus covers the question, 0..1: the dense similarity of the best articles
         (rescaled) blended with how much of the question's informative vocabulary they contain.
-        Low when nothing in the corpus is about the question; the decline threshold applies to it."""
+        Low when nothing in the corpus is about the question; the decline threshold applies to it.
+        Without vectors it is the coverage alone: a blend with a missing similarity would decline
+        every question while Chroma is down or the corpus is still being embedded."""
+        if not self.dense_used:
+            return self.coverage
         span = max(self.dense_ceiling - self.dense_floor, 1e-6)
         dense = min(max((self.dense_top - self.dense_floor) / span, 0.0), 1.0) if self.dense_top else 0.0
         return self.dense_weight * dense + (1 - self.dense_weight) * self.coverage
@@ -329,7 +334,7 @@ class Retriever:
         timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
         return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
-                            dense_ceiling=cfg.dense_ceiling, degraded=degraded)
+                            dense_ceiling=cfg.dense_ceiling, degraded=degraded, dense_used=bool(dense))
 
     def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
         if not hits or self._df is None:

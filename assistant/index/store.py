@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -60,14 +61,19 @@ class Index:
         init_schema(self.engine)
         self.sessions = session_factory(self.engine)
         self._vectors = None
+        self._vectors_lock = threading.Lock()
 
     # -- vectors -------------------------------------------------------------------------
     @property
     def vectors(self):  # noqa: ANN201 - VectorStore, imported lazily (chromadb is heavy)
         if self._vectors is None:
-            from assistant.index.vectors import VectorStore
+            # The first requests after start arrive together: two Chroma clients opened at once on
+            # one folder fail ("Could not connect to tenant default_tenant").
+            with self._vectors_lock:
+                if self._vectors is None:
+                    from assistant.index.vectors import VectorStore
 
-            self._vectors = VectorStore(self.settings)
+                    self._vectors = VectorStore(self.settings)
         return self._vectors
 
     @property

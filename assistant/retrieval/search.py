@@ -12,6 +12,7 @@ and a form's or annex's copy of an article ranks below the article itself.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ class Retriever:
         self.index = index
         self.settings = settings
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()
         self.today = today
         self._docs: dict[str, _Doc] = {}
         self._catalogue_sig: tuple | None = None
@@ -226,11 +228,13 @@ class Retriever:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from assistant.embeddings import QueryCache, make_embedder
+            with self._embedder_lock:  # concurrent first requests load the model once
+                if self._embedder is None:
+                    from assistant.embeddings import QueryCache, make_embedder
 
-            embedder = make_embedder(self.settings)
-            size = self.settings.query_cache_size
-            self._embedder = QueryCache(embedder, size) if size else embedder
+                    embedder = make_embedder(self.settings)
+                    size = self.settings.query_cache_size
+                    self._embedder = QueryCache(embedder, size) if size else embedder
         return self._embedder
 
     def allowed_doc_ids(self, f: SearchFilters | None) -> set[str] | None:

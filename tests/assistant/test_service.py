@@ -101,3 +101,23 @@ def test_status_says_how_to_ingest_when_empty(tmp_path):
         assert st["index"]["documents"] == 0 and "assistant ingest" in st["message"]
     finally:
         _stop(proc)
+
+
+def test_a_burst_of_first_requests_after_start_is_answered(hanoi_settings):
+    """The first requests after start arrive together: each opens the vector store and the query
+    model lazily, and none may fail because another is doing it at the same moment."""
+    import concurrent.futures
+
+    proc, base = _serve(hanoi_settings.data_dir, None, ASSISTANT_AUTH_DISABLED="true",
+                        ASSISTANT_RATE_LIMIT_CHAT="0")
+    try:
+        def ask(i: int) -> int:
+            r = httpx.post(f"{base}/api/chat", json={"question": f"Thời hạn đăng ký khai tử là bao lâu? ({i})"},
+                           timeout=120)
+            return r.status_code
+
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            codes = list(pool.map(ask, range(10)))
+    finally:
+        out = _stop(proc)
+    assert codes == [200] * 10, out[-3000:]

@@ -1,7 +1,11 @@
 """Chat latency benchmark over real HTTP: extractive answers at N concurrent clients, and the time
 from the end of retrieval to the first SSE event.
 
-    python -m evals.bench_chat [--clients 10] [--requests 200] [--golden evals/golden/hanoi_dev.jsonl]
+    python -m evals.bench_chat [--clients 10] [--requests 200] [--workers 1] [--rate 0]
+                               [--golden evals/golden/hanoi_dev.jsonl]
+
+Closed loop by default (each client asks again as soon as it is answered: the service saturated);
+``--rate R`` sends R requests per second from the clients instead (people at a widget).
 
 Starts `assistant serve` on the cached, embedded Hà Nội index (data/eval-cache), with no LLM, and
 writes evals/results/bench_chat.json.
@@ -60,6 +64,32 @@ async def _run_clients(base: str, questions: list[str], clients: int, total: int
     return latencies
 
 
+async def _run_paced(base: str, questions: list[str], clients: int, total: int, rate: float) -> list[float]:
+    """Open loop: requests arrive at ``rate`` per second (Poisson), whatever the service's speed, from
+    ``clients`` users; each user has one request in flight at most, as a person at a widget does."""
+    import random
+
+    rng = random.Random(7)
+    latencies: list[float] = []
+    users = asyncio.Semaphore(clients)
+
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
+        async def one(q: str) -> None:
+            async with users:
+                t0 = time.perf_counter()
+                r = await client.post(f"{base}/api/chat", json={"question": q})
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    console.print(f"[red]HTTP {r.status_code}[/]")
+
+        tasks = []
+        for i in range(total):
+            tasks.append(asyncio.create_task(one(questions[i % len(questions)])))
+            await asyncio.sleep(rng.expovariate(rate))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
 def _first_event_gaps(base: str, questions: list[str]) -> list[float]:
     """Client time to the first SSE event minus the server's retrieval time: an upper bound on
     the delay between the end of retrieval and the first event."""
@@ -84,6 +114,8 @@ def main(
     shared: Annotated[Path, typer.Option()] = Path("../shared"),
     out: Annotated[Path, typer.Option()] = RESULTS,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    rate: Annotated[float, typer.Option(help="open loop: requests per second (0 = closed loop, "
+                                             "each client asks again as soon as it is answered)")] = 0.0,
 ) -> None:
     settings = cached_settings(Settings(data_dir=Path("data")), shared / "corpus" / "hanoi")
     questions = [json.loads(x)["question"] for x in golden.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -107,7 +139,8 @@ def main(
             httpx.post(f"{base}/api/chat", json={"question": q}, timeout=60)
         load_at_start = round(os.getloadavg()[0], 2)
         t0 = time.perf_counter()
-        lat = asyncio.run(_run_clients(base, questions, clients, requests))
+        lat = asyncio.run(_run_paced(base, questions, clients, requests, rate) if rate
+                          else _run_clients(base, questions, clients, requests))
         wall = time.perf_counter() - t0
         gaps = _first_event_gaps(base, questions[:40])
     finally:
@@ -116,6 +149,7 @@ def main(
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "clients": clients,
+        "arrivals": f"open loop, {rate} req/s (Poisson)" if rate else "closed loop",
         "requests": len(lat),
         "throughput_rps": round(len(lat) / wall, 2),
         "latency_ms": {p: round(percentile(lat, q), 1) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
@@ -125,8 +159,12 @@ def main(
         "load_average_at_start": load_at_start,
     }
     console.print(result)
+    # One file, one run per configuration (the latest of each): closed / open loop, workers.
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    runs = json.loads(out.read_text()).get("runs", []) if out.exists() else []
+    same = (result["arrivals"], result["workers"], result["clients"])
+    runs = [r for r in runs if (r.get("arrivals"), r.get("workers"), r.get("clients")) != same] + [result]
+    out.write_text(json.dumps({"runs": runs}, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

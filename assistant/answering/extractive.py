@@ -121,8 +121,9 @@ class ExtractiveComposer:
             arts = {a.id: a for a in s.scalars(
                 select(ArticleRow).where(ArticleRow.id.in_([h.article_id for h in result.hits])))}
         if not top.pinned:
-            sources = " ".join(f"{h.doc_title or ''}\n{arts[h.article_id].text}"
-                               for h in result.hits if h.article_id in arts)
+            # Texts one by one (each folded once and cached: the same articles come back), not joined.
+            sources = [t for h in result.hits if h.article_id in arts
+                       for t in (h.doc_title or "", arts[h.article_id].text)]
             if any(not mentioned(name, sources) for name in proper_names(question)):
                 return self._decline(result, "unknown_name")
         stats = self.stats()

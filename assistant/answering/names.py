@@ -8,6 +8,7 @@ tài…" finds Hà Nội's talent policy).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from assistant.textproc import fold, nfc
 
@@ -61,9 +62,10 @@ def proper_names(question: str) -> list[str]:
     return names
 
 
-def mentioned(name: str, text: str) -> bool:
-    """Whether the text names it, or two adjacent words of it ("Sở Công Thương Hà Nội" is named by
-    "Sở Công Thương thành phố Hà Nội"); diacritics and case ignored, as questions come both ways."""
+def mentioned(name: str, texts: Iterable[str]) -> bool:
+    """Whether one of the texts names it, or two adjacent words of it ("Sở Công Thương Hà Nội" is
+    named by "Sở Công Thương thành phố Hà Nội"); diacritics and case ignored, as questions come both
+    ways."""
     words = fold(name).split()
-    folded = fold(text)
-    return any(re.search(rf"\b{re.escape(a)} {re.escape(b)}\b", folded) for a, b in zip(words, words[1:], strict=False))
+    patterns = [re.compile(rf"\b{re.escape(a)} {re.escape(b)}\b") for a, b in zip(words, words[1:], strict=False)]
+    return any(p.search(fold(text)) for text in texts for p in patterns)

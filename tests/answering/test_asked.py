@@ -16,6 +16,9 @@ from assistant.answering.asked import Asked, asked_kind, states
         # "phát thải" folds like "phạt": not a fine
         ("Dự thảo đề án vùng phát thải thấp phải niêm yết tối thiểu bao nhiêu ngày?", Asked.DURATION),
         ("Tuổi nghỉ hưu của nữ là bao nhiêu tuổi?", Asked.AGE),
+        # alternatives offered by the asker still ask for the quantity
+        ("Thuế suất thuế giá trị gia tăng là 8% hay 10%?", Asked.PERCENT),
+        ("Thời hạn khai tử là 15 ngày hay 30 ngày?", Asked.DURATION),
         # Diacritics tell apart what folding would merge: "tài khoản" is not "khoán", "số lượng" not "lương".
         ("Mật khẩu tài khoản máy chủ phải thay đổi sau bao nhiêu ngày?", Asked.DURATION),
         ("Số lượng thành viên hội đồng tối đa là bao nhiêu?", Asked.NUMBER),

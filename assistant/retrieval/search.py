@@ -36,7 +36,7 @@ from assistant.retrieval.references import (
 )
 from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
 from assistant.settings import Settings
-from assistant.textproc import fold, syllables
+from assistant.textproc import fold, folded_syllables, syllables
 
 # Question words ("là gì", "bao nhiêu", "đúng hay sai") say nothing about the corpus.
 _QUESTION_WORDS_TEXT = """
@@ -349,9 +349,13 @@ class Retriever:
         total = sum(weights.values())
         if not total:
             return 0.0
+        # A question typed without diacritics is compared with the texts folded the same way ("phuong"
+        # is "phường"); its terms' frequencies are those of the folded column of the index.
+        plain = fold(query) == query.lower()
         best = 0.0
         for h in hits:
-            present = set(syllables(h.text + " " + " ".join(h.heading_path)))
+            context = h.text + " " + " ".join(h.heading_path)
+            present = set(folded_syllables(context) if plain else syllables(context))
             best = max(best, sum(w for t, w in weights.items() if t in present) / total)
         return best
 

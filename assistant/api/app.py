@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
+import anyio
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -38,8 +39,10 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_start: bool = False,
-               demo_key: str | None = None) -> FastAPI:
-    """``demo_key``: a chat-only widget key bound to this server's origin, shown on the demo page."""
+               demo_key: str | None = None, warm_up: bool = False) -> FastAPI:
+    """``demo_key``: a chat-only widget key bound to this server's origin, shown on the demo page.
+    ``warm_up``: load the query model, the term statistics and the vector index before serving, so
+    that the first requests of a process (of each worker) do not pay for them (seconds)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +64,8 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             install_log_masking()
         if embed_on_start:
             app.state.job.embed_in_background()
+        if warm_up:
+            await anyio.to_thread.run_sync(_warm_up, app.state.answers)
         yield
 
     app = FastAPI(title="Trợ lý Công vụ", version="0.1.0", lifespan=lifespan)
@@ -189,3 +194,14 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
 
     check_routes(app)
     return app
+
+
+def _warm_up(answers: AnswerService) -> None:
+    t0 = time.perf_counter()
+    try:
+        answers.composer.stats()
+        answers.retriever.search("thủ tục hành chính", k=1)  # the query model, Chroma's index, SQL pages
+    except Exception as exc:  # noqa: BLE001 - an empty index or a store that is down: serve anyway
+        log.warning("warm-up incomplete (%s); the first requests will load what is missing", type(exc).__name__)
+        return
+    log.info("warm-up done in %.1f s", time.perf_counter() - t0)

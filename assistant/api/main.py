@@ -31,7 +31,8 @@ def app_factory() -> FastAPI:
     for noisy in ("chromadb", "httpx", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     index = Index(settings)
-    app = create_app(settings, job=DatabaseIndexingJob(settings, index), demo_key=os.environ.get(DEMO_KEY_ENV) or None)
+    app = create_app(settings, job=DatabaseIndexingJob(settings, index), demo_key=os.environ.get(DEMO_KEY_ENV) or None,
+                     warm_up=True)
     # Each scrape of /metrics reaches one worker: the pid tells their series apart.
     Gauge("assistant_worker_info", "The worker process that answered this scrape", ["pid"],
           registry=app.state.metrics.registry).labels(str(os.getpid())).set(1)

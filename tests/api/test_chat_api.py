@@ -214,3 +214,11 @@ def test_personal_data_is_not_stored_with_the_conversation(api, hanoi_settings):
         msgs = list(s.scalars(select(MessageRow.content).where(MessageRow.conversation_id == a["conversation_id"])))
     stored = row.question + row.standalone_question + " ".join(msgs)
     assert "001203004567" not in stored and "0912345678" not in stored
+
+
+def test_warm_up_loads_the_query_model_and_term_statistics_before_serving(hanoi_settings):
+    """`serve` (and each worker) warms up, so a worker's first requests do not wait for the model."""
+    cold, warm = create_app(hanoi_settings), create_app(hanoi_settings, warm_up=True)
+    with live_server(cold), live_server(warm):
+        assert cold.state.retriever._embedder is None and cold.state.answers.composer._stats is None
+        assert warm.state.retriever._embedder is not None and warm.state.answers.composer._stats is not None

@@ -76,8 +76,9 @@ _EVIDENCE: dict[Asked, re.Pattern[str]] = {
     Asked.MONEY: re.compile(_CURRENCY),
     # an amount, or a share / multiple of a reference amount ("50% mức lương", "hệ số 0,5", "2 lần")
     Asked.AMOUNT: re.compile(rf"{_CURRENCY}|\bhệ số\s+\d|\d\s*%|\b{_NUM}\s+lần\b"),
-    # "36 tháng tuổi" is an age, not a duration
-    Asked.DURATION: re.compile(rf"\b{_NUM}\s+(?:ngày|tháng(?! tuổi)|năm|tuần|giờ|phút)\b|\bngày làm việc\b"),
+    # "36 tháng tuổi" is an age, and "ngày 15 tháng 7 năm 2026" a date: neither is a duration
+    Asked.DURATION: re.compile(rf"(?<!tháng\s)(?<!ngày\s)\b{_NUM}\s+(?:ngày|tháng(?! tuổi)|năm|tuần|giờ|phút)\b"
+                               r"|\bngày làm việc\b"),
     Asked.DATE: re.compile(
         r"\bngày\s+\d{1,2}\s*(?:/|-|tháng)\s*\d{1,2}|\b\d{1,2}/\d{1,2}/\d{4}\b|\btháng\s+\d{1,2}\s+năm\s+\d{4}\b"
         r"|\bnăm\s+\d{4}\b|\bngày\s+\d{1,2}\s+hằng\s+tháng\b|\bquý\s+[ivx1-4]+\b|\bkể từ ngày\b|\btừ ngày\b"),

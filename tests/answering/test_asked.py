@@ -66,6 +66,8 @@ def test_asked_kind(question: str, kind: Asked | None) -> None:
         (Asked.DURATION, "kể từ ngày ký ban hành", False),
         (Asked.DURATION, "sau ngày được bổ nhiệm", False),
         (Asked.DURATION, "đang nuôi con dưới 36 tháng tuổi", False),
+        (Asked.DURATION, "có hiệu lực từ ngày 15 tháng 7 năm 2026", False),
+        (Asked.DURATION, "nghỉ 6 tháng trước ngày 01 tháng 7 năm 2026", True),
         (Asked.AGE, "đang nuôi con dưới 36 tháng tuổi", True),
         (Asked.DATE, "báo cáo trước ngày 20 hằng tháng", True),
         (Asked.DATE, "có hiệu lực từ ngày 01 tháng 7 năm 2026", True),

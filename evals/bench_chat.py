@@ -7,8 +7,8 @@ from the end of retrieval to the first SSE event.
 Closed loop by default (each client asks again as soon as it is answered: the service saturated);
 ``--rate R`` sends R requests per second from the clients instead (people at a widget).
 
-Starts `assistant serve` on the cached, embedded Hà Nội index (data/eval-cache), with no LLM, and
-writes evals/results/bench_chat.json.
+Starts `assistant serve` (as evals/bench_load does) on the cached, embedded Hà Nội index
+(data/eval-cache), with no LLM, and writes evals/results/bench_chat.json.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -28,17 +26,10 @@ import typer
 from rich.console import Console
 
 from assistant.retrieval.search import percentile
-from assistant.settings import Settings
-from evals.corpus_cache import cached_settings
+from evals.bench_load import assistant_server, cached_index, service_env
 
 console = Console()
 RESULTS = Path(__file__).parent / "results" / "bench_chat.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _run_clients(base: str, questions: list[str], clients: int, total: int) -> list[float]:
@@ -117,25 +108,12 @@ def main(
     rate: Annotated[float, typer.Option(help="open loop: requests per second (0 = closed loop, "
                                              "each client asks again as soon as it is answered)")] = 0.0,
 ) -> None:
-    settings = cached_settings(Settings(data_dir=Path("data")), shared / "corpus" / "hanoi")
+    settings = cached_index(shared / "corpus" / "hanoi")
     questions = [json.loads(x)["question"] for x in golden.read_text(encoding="utf-8").splitlines() if x.strip()]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env |= {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_AUTH_DISABLED": "true", "HF_HUB_OFFLINE": "1",
-            "ASSISTANT_RATE_LIMIT_CHAT": "0",  # measuring latency, not the limiter
-            # Questions repeat during a run: without this every repeat would skip its embedding.
-            "ASSISTANT_QUERY_CACHE_SIZE": "0", "ASSISTANT_WORKERS": str(workers)}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        for q in questions[:5]:  # warm-up: model loaded, caches filled
+    env = service_env(data_dir=str(settings.data_dir), auth_disabled="true",
+                      rate_limit_chat="0")  # measuring latency, not the limiter
+    with tempfile.TemporaryDirectory() as tmp, assistant_server(env, workers, Path(tmp) / "serve.log") as base:
+        for q in questions[:5]:  # warm-up: caches filled
             httpx.post(f"{base}/api/chat", json={"question": q}, timeout=60)
         load_at_start = round(os.getloadavg()[0], 2)
         t0 = time.perf_counter()
@@ -143,9 +121,6 @@ def main(
                           else _run_clients(base, questions, clients, requests))
         wall = time.perf_counter() - t0
         gaps = _first_event_gaps(base, questions[:40])
-    finally:
-        proc.terminate()
-        proc.wait(20)
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "clients": clients,

@@ -205,22 +205,13 @@ def postgres_database(admin_url: str, name: str) -> Iterator[str]:
 def cached_index(corpus: Path) -> Settings:
     """The cached index of ``corpus`` (data/eval-cache), made complete if it is not: ingestion skips
     unchanged files, and vectors are computed only where missing (once, ~12 min for Hà Nội)."""
-    from assistant.embeddings import make_embedder
-    from assistant.index.store import Index
-    from evals.corpus_cache import cached_settings
-    from ingest.pipeline import collect_files, ingest_files
+    from evals.runner import ensure_index, index_settings
 
-    settings = cached_settings(Settings(data_dir=Path("data")), corpus)
-    index = Index(settings)
-    failed = [r.message for r in ingest_files(collect_files([corpus]), index, settings) if r.failed]
+    settings = index_settings(corpus, Settings(data_dir=Path("data")))
+    console.print(f"Chỉ mục đệm: {settings.data_dir} (vector còn thiếu, nếu có, được tính một lần và lưu lại)")
+    failed = [r.message for r in ensure_index(settings, corpus) if r.failed]
     if failed:
         raise RuntimeError(f"ingestion failed: {failed}")
-    stats = index.stats()
-    if stats["embedded"] < stats["chunks"]:
-        console.print(f"[yellow]Chỉ mục đệm thiếu {stats['chunks'] - stats['embedded']} vector: đang tính "
-                      "(một lần, được lưu lại cho các lần sau)…[/]")
-        index.sync_vectors(make_embedder(settings))
-    index.engine.dispose()
     return settings
 
 

@@ -41,18 +41,12 @@ def hanoi_settings(hanoi_dir):
     Cached under data/eval-cache (shared with `assistant eval`) keyed by the corpus content hash,
     so local re-runs reuse it and a clean clone (CI) builds it once for the whole session.
     """
-    from assistant.embeddings import make_embedder
-    from assistant.index.store import Index
     from assistant.settings import Settings
-    from evals.corpus_cache import cached_settings
-    from ingest.pipeline import collect_files, ingest_files
+    from evals.runner import ensure_index, index_settings
 
-    settings = cached_settings(Settings(data_dir=ROOT / "data"), hanoi_dir)
-    index = Index(settings)
-    results = ingest_files(collect_files([hanoi_dir]), index, settings)
+    settings = index_settings(hanoi_dir, Settings(data_dir=ROOT / "data"))
+    results = ensure_index(settings, hanoi_dir)
     assert not [r.message for r in results if r.failed]
-    index.sync_vectors(make_embedder(settings))
-    index.engine.dispose()
     return settings
 
 

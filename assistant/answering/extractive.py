@@ -117,15 +117,18 @@ class ExtractiveComposer:
                               if h.score >= cfg.answer_relative_score * top.score]
         kind = None if top.pinned else asked_kind(question)
         kind = kind if needs_quantity(kind) else None
+        # Named articles are answered as named; otherwise every retrieved article is read for names.
         with self.index.sessions() as s:
-            arts = {a.id: a for a in s.scalars(
-                select(ArticleRow).where(ArticleRow.id.in_([h.article_id for h in result.hits])))}
+            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(
+                ArticleRow.id.in_([h.article_id for h in (chosen if top.pinned else result.hits)])))}
         if not top.pinned:
             # Texts one by one (each folded once and cached: the same articles come back), not joined.
             sources = [t for h in result.hits if h.article_id in arts
                        for t in (h.doc_title or "", arts[h.article_id].text)]
             if any(not mentioned(name, sources) for name in proper_names(question)):
                 return self._decline(result, "unknown_name")
+        units = {h.article_id: article_units(arts[h.article_id].text.split("\n", 1)[0], arts[h.article_id].clauses)
+                 for h in (result.hits if kind else chosen) if h.article_id in arts}
         stats = self.stats()
         terms = query_terms(question)
         evidence: tuple[ArticleHit, Unit] | None = None
@@ -134,18 +137,17 @@ class ExtractiveComposer:
             # The question's own numbers ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần
             # trăm" name what is asked: neither is the subject the passage must be about.
             subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
-            evidence = self._quantity_evidence(kind, subject, result.hits, arts, stats)
+            evidence = self._quantity_evidence(kind, subject, result.hits, arts, units, stats)
             if evidence is None:
                 return self._decline(result, "no_quantity")
             if evidence[0].article_id not in {h.article_id for h in chosen}:
                 chosen = [*chosen[: cfg.answer_max_articles - 1], evidence[0]]
         picks: list[tuple[ArticleHit, Unit]] = []
         for rank, hit in enumerate(chosen):
-            art = arts.get(hit.article_id)
-            if art is None:
+            if hit.article_id not in units:
                 continue
-            units = article_units(art.text.split("\n", 1)[0], art.clauses)
-            selected = self._select_units(hit, units, terms, stats, result, first=rank == 0, kind=kind)
+            selected = self._select_units(hit, units[hit.article_id], terms, stats, result, first=rank == 0,
+                                          kind=kind)
             if evidence and evidence[0].article_id == hit.article_id and evidence[1] not in selected:
                 selected = sorted([*selected[: cfg.answer_units_per_article - 1], evidence[1]], key=lambda u: u.order)
             picks.extend((hit, u) for u in selected)
@@ -189,17 +191,16 @@ class ExtractiveComposer:
         return Composition(text, citations, False, None, notes)
 
     def _quantity_evidence(self, kind: Asked, terms: list[str], hits: list[ArticleHit], arts: dict,
-                           stats: TermStats) -> tuple[ArticleHit, Unit] | None:
+                           units: dict[str, list[Unit]], stats: TermStats) -> tuple[ArticleHit, Unit] | None:
         """The retrieved passage that states the asked kind of quantity and best covers the question,
         read with its document and article titles (a unit alone often omits its subject)."""
         best: tuple[float, ArticleHit, Unit] | None = None
         for hit in hits:
-            art = arts.get(hit.article_id)
-            if art is None:
+            if hit.article_id not in units:
                 continue
-            head = art.text.split("\n", 1)[0]
+            head = arts[hit.article_id].text.split("\n", 1)[0]
             context = f"{hit.doc_title or ''} {head}\n"
-            for u in article_units(head, art.clauses):
+            for u in units[hit.article_id]:
                 if states(kind, u.text):
                     cov = coverage(terms, context + u.text, stats)
                     if best is None or cov > best[0]:

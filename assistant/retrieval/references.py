@@ -181,7 +181,7 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
 
 
-def _number_parts(number: str | None) -> tuple[int | None, int | None, str]:
+def number_parts(number: str | None) -> tuple[int | None, int | None, str]:
     if not number:
         return None, None, ""
     f = fold(number).replace(" ", "")
@@ -196,7 +196,7 @@ def resolve(query: str, ref: ParsedReference, catalogue: list[CatalogueEntry]) -
     hits: list[str] = []
     for d in ref.docs:
         for e in catalogue:
-            num, year, suffix = _number_parts(e.number)
+            num, year, suffix = number_parts(e.number)
             if num is None or num != d.number:
                 continue
             if d.year and year and d.year != year:

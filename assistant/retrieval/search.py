@@ -19,17 +19,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from assistant.index import lexical
 from assistant.index.schema import ArticleRow, ChunkRow, DocumentRow
 from assistant.index.store import Index
 from assistant.index.vectors import VectorStoreUnavailable
+from assistant.retrieval.effect import (
+    asks_effect,
+    asks_transition,
+    citation_form,
+    is_effect_article,
+    is_transitional,
+    mentions,
+)
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.references import (
     CatalogueEntry,
     ParsedReference,
     expand_abbreviations,
+    number_parts,
     parse_reference,
     resolve,
     strip_references,
@@ -329,8 +338,13 @@ class Retriever:
         fused = self._fuse(per_article, mode)
         self._apply_preferences(fused, ref, resolved)
         pinned = self._pinned(ref, resolved, allowed, access)
+        effect = self._effect_articles(query, ref, resolved, fused, allowed, access) if asks_effect(query) else []
+        if effect:  # ahead of content matches, each scored as the best hit so none is cut as weak
+            top = max(fused.values(), default=0.0) or 1.0
+            fused.update((a, top) for a in effect)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        order = [a for a in pinned] + [a for a, _ in ranked if a not in pinned]
+        head = list(dict.fromkeys([*pinned, *effect]))
+        order = head + [a for a, _ in ranked if a not in head]
         hits = self._materialise(order[:k], fused, per_article, set(pinned), ref)
         coverage = self._coverage(content_query, hits[:3])
         timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
@@ -422,6 +436,46 @@ class Retriever:
         present = {r.id for r in rows if (allowed is None or r.doc_id in allowed)
                    and (access is None or self._docs[r.doc_id].access in access)}
         return [w for w in wanted if w in present]
+
+    def _effect_articles(self, query: str, ref: ParsedReference, resolved: list[str], fused: dict[str, float],
+                         allowed: list[str] | None, access: list[str] | None) -> list[str]:
+        """For a question about a named document's force: the effect articles of the texts that name it
+        by số hiệu (its repeal, when it is gone or not held) and its own (when it takes effect)."""
+        named = resolved[:2]
+        forms: dict[str, bool] = {}  # citation form → whether the document it names is held and in force
+        for d in ref.docs:
+            form = citation_form(d.number, d.year, d.suffix, d.doc_type)
+            if form:
+                forms.setdefault(form, False)
+        for doc_id in named:
+            row = self._docs[doc_id].row
+            num, year, suffix = number_parts(row.number)
+            form = citation_form(num, year or (row.issued.year if row.issued else None), suffix, row.doc_type)
+            if form:
+                forms[form] = self.validity(doc_id).status == IN_FORCE
+        if not forms and not named:
+            return []
+        with self.index.sessions() as s:
+            # The number and year as printed ("112/2020"); the suffix is checked on the folded text.
+            cond = [ArticleRow.doc_id.in_(named)] + [ArticleRow.text.contains("/".join(f.split("/")[:2]))
+                                                     for f in forms]
+            rows = s.execute(select(ArticleRow.id, ArticleRow.doc_id, ArticleRow.title, ArticleRow.text)
+                             .where(or_(*cond))).all()
+
+        def readable(doc_id: str) -> bool:
+            doc = self._docs.get(doc_id)
+            return doc is not None and (allowed is None or doc_id in allowed) and (
+                access is None or doc.access in access)
+
+        transition = asks_transition(query)
+        rows = [r for r in rows if readable(r.doc_id) and is_effect_article(r.title, r.text)]
+        gone = [r.id for r in rows if r.doc_id not in named
+                and any(not live and mentions(r.text, f) for f, live in forms.items())]
+        own = sorted((r for r in rows if r.doc_id in named), key=lambda r: (
+            named.index(r.doc_id), is_transitional(r.title) != transition, -fused.get(r.id, 0.0)))
+        live = [r.id for r in rows if r.doc_id not in named
+                and any(live and mentions(r.text, f) for f, live in forms.items())]
+        return list(dict.fromkeys([*gone, *(r.id for r in own), *live]))[:3]
 
     def _materialise(
         self,

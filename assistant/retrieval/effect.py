@@ -1,0 +1,74 @@
+"""Questions about a document's force: "NĐ 112/2020 còn áp dụng không?", "NQ 77/2025 áp dụng từ ngày nào?".
+
+In Vietnamese legal texts the answer always sits in an effect article ("Hiệu lực thi hành",
+"Điều khoản thi hành", "Điều khoản chuyển tiếp"): the named document's own, for when it takes
+effect; and the one of the text that repealed it, which names the old document by its số hiệu,
+for whether it is still in force. Content words rarely find those articles ("vùng phát thải thấp"
+matches the whole resolution), so the retriever looks them up by structure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.textproc import fold
+
+# Folded: "còn hiệu lực", "hết hiệu lực", "có hiệu lực từ", "còn áp dụng", "còn dùng được",
+# "áp dụng từ ngày nào", "bắt đầu áp dụng", "thay thế nghị quyết nào", "bị bãi bỏ chưa".
+_ASKS_EFFECT = re.compile(
+    r"\b(?:con|het|co|bat dau co|phat sinh) hieu luc\b|\bhieu luc thi hanh\b|\bhieu luc (?:tu|khi|den)\b"
+    r"|\bcon (?:duoc )?(?:ap dung|dung duoc|su dung duoc|gia tri)\b|\bap dung tu (?:ngay|khi|thoi diem|nam)\b"
+    r"|\bbat dau (?:duoc )?ap dung\b|\bthay the (?:cho )?(?:luat|nghi dinh|nghi quyet|quyet dinh|thong tu|van ban)\b"
+    r"|\b(?:bi|da) (?:bai bo|thay the)\b|\bluat (?:cu|moi) hay (?:luat )?(?:cu|moi)\b"
+)
+
+_EFFECT_TITLE = re.compile(
+    r"^(?:hieu luc(?: thi hanh)?|dieu khoan thi hanh|(?:dieu khoan|quy dinh) chuyen tiep)\b"
+)
+# Untitled articles of a decision: "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."
+_EFFECT_TEXT = re.compile(r"\bco hieu luc(?: thi hanh)?(?: ke)? tu\b")
+
+
+def asks_effect(question: str) -> bool:
+    return bool(_ASKS_EFFECT.search(re.sub(r"\s+", " ", fold(question))))
+
+
+# The question is about old cases under a new text: "gửi trước 1/9/2026 … luật cũ hay luật mới?".
+_ASKS_TRANSITION = re.compile(r"\bchuyen tiep\b|\b(?:cu|moi) hay (?:luat |quy dinh )?(?:cu|moi)\b"
+                              r"|\bdang (?:lam|thuc hien|giai quyet|trien khai)\b|\bchua giai quyet\b")
+
+
+def asks_transition(question: str) -> bool:
+    return bool(_ASKS_TRANSITION.search(fold(question)))
+
+
+def is_transitional(title: str | None) -> bool:
+    return "chuyen tiep" in fold(title or "")
+
+
+def is_effect_article(title: str | None, text: str) -> bool:
+    """An article that says when a text takes effect, what it repeals, or how the old rules carry over."""
+    if title:
+        return bool(_EFFECT_TITLE.match(fold(title).strip()))
+    return bool(_EFFECT_TEXT.search(fold(text[:400])))
+
+
+# How a số hiệu's suffix starts for each type ("112/2020/NĐ-CP", "39/2024/QH15").
+_TYPE_SUFFIX = {"Nghị định": "nd", "Nghị quyết": "nq", "Quyết định": "qd", "Luật": "qh", "Bộ luật": "qh",
+                "Thông tư": "tt", "Chỉ thị": "ct", "Kế hoạch": "kh"}
+
+
+def citation_form(number: int | None, year: int | None, suffix: str | None = None,
+                  doc_type: str | None = None) -> str | None:
+    """How a text cites another, folded: "112/2020/nd" for "Nghị định số 112/2020/NĐ-CP". The suffix
+    tells "NQ 47/2024/NQ-HĐND" from "Nghị quyết 47/2024/QH15"; without a year a bare "47/" would match
+    any number, so there is nothing to look up."""
+    if not (number and year):
+        return None
+    tail = suffix or _TYPE_SUFFIX.get(doc_type or "", "")
+    return f"{number}/{year}" + (f"/{tail}" if tail else "")
+
+
+def mentions(text: str, form: str) -> bool:
+    """``form`` (from ``citation_form``) cited in ``text``: "12/2020" is not in "112/2020"."""
+    return re.search(rf"(?<![\d/]){re.escape(form)}(?![\d])", fold(text)) is not None

@@ -17,7 +17,7 @@ from assistant.answering.asked import QUANTITY_WORDS, Asked, asked_kind, needs_q
 from assistant.answering.models import Citation
 from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
-from assistant.index.schema import ArticleRow, ChunkRow
+from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.search import ArticleHit, SearchResult
@@ -118,17 +118,13 @@ class ExtractiveComposer:
         kind = None if top.pinned else asked_kind(question)
         kind = kind if needs_quantity(kind) else None
         # Named articles are answered as named; otherwise every retrieved article is read for names.
-        with self.index.sessions() as s:
-            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(
-                ArticleRow.id.in_([h.article_id for h in (chosen if top.pinned else result.hits)])))}
         if not top.pinned:
             # Texts one by one (each folded once and cached: the same articles come back), not joined.
-            sources = [t for h in result.hits if h.article_id in arts
-                       for t in (h.doc_title or "", arts[h.article_id].text)]
+            sources = [t for h in result.hits for t in (h.doc_title or "", h.article_text)]
             if any(not mentioned(name, sources) for name in proper_names(question)):
                 return self._decline(result, "unknown_name")
-        units = {h.article_id: article_units(arts[h.article_id].text.split("\n", 1)[0], arts[h.article_id].clauses)
-                 for h in (result.hits if kind else chosen) if h.article_id in arts}
+        units = {h.article_id: article_units(h.article_text.split("\n", 1)[0], h.article_clauses)
+                 for h in (result.hits if kind else chosen)}
         stats = self.stats()
         terms = query_terms(question)
         evidence: tuple[ArticleHit, Unit] | None = None
@@ -137,7 +133,7 @@ class ExtractiveComposer:
             # The question's own numbers ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần
             # trăm" name what is asked: neither is the subject the passage must be about.
             subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
-            evidence = self._quantity_evidence(kind, subject, result.hits, arts, units, stats)
+            evidence = self._quantity_evidence(kind, subject, result.hits, units, stats)
             if evidence is None:
                 return self._decline(result, "no_quantity")
             if evidence[0].article_id not in {h.article_id for h in chosen}:
@@ -190,7 +186,7 @@ class ExtractiveComposer:
         text = "\n".join([lead, *lines, *notes])
         return Composition(text, citations, False, None, notes)
 
-    def _quantity_evidence(self, kind: Asked, terms: list[str], hits: list[ArticleHit], arts: dict,
+    def _quantity_evidence(self, kind: Asked, terms: list[str], hits: list[ArticleHit],
                            units: dict[str, list[Unit]], stats: TermStats) -> tuple[ArticleHit, Unit] | None:
         """The retrieved passage that states the asked kind of quantity and best covers the question,
         read with its document and article titles (a unit alone often omits its subject)."""
@@ -198,7 +194,7 @@ class ExtractiveComposer:
         for hit in hits:
             if hit.article_id not in units:
                 continue
-            head = arts[hit.article_id].text.split("\n", 1)[0]
+            head = hit.article_text.split("\n", 1)[0]
             context = f"{hit.doc_title or ''} {head}\n"
             for u in units[hit.article_id]:
                 if states(kind, u.text):

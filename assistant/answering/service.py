@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from assistant.answering.extractive import ExtractiveComposer, doc_name, source_url
 from assistant.answering.models import Answer, Citation, Source
-from assistant.index.schema import AnswerRow, ArticleRow, ConversationRow, MessageRow
+from assistant.index.schema import AnswerRow, ConversationRow, MessageRow
 from assistant.index.store import Index
 from assistant.retrieval.search import Retriever, SearchFilters, SearchResult
 from assistant.settings import Settings
@@ -97,14 +97,10 @@ class AnswerService:
 
     # -- answering ---------------------------------------------------------------------------
     def sources(self, result: SearchResult) -> list[Source]:
-        hits = result.hits[: self.settings.llm_sources]
-        with self.index.sessions() as s:
-            ids = [h.article_id for h in hits]
-            arts = {a.id: a for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))}
         out = []
-        for n, h in enumerate(hits, 1):
-            art = arts.get(h.article_id)
-            text = art.text if art and len(art.text) <= self.settings.llm_source_chars else h.text
+        for n, h in enumerate(result.hits[: self.settings.llm_sources], 1):
+            whole = h.article_text and len(h.article_text) <= self.settings.llm_source_chars
+            text = h.article_text if whole else h.text
             label = f"Điều {h.article_number}" if h.kind == "dieu" else (h.title or h.article_number)
             out.append(Source(
                 n=n, doc_id=h.doc_id, number=h.doc_number, title=h.doc_title, doc_label=doc_name(h),
@@ -121,8 +117,9 @@ class AnswerService:
 
     def prepare(self, question: str, conversation_id: str | None, filters: SearchFilters | None) -> dict[str, Any]:
         t0 = time.perf_counter()
+        new = not conversation_id
         conversation_id = self._ensure_conversation(conversation_id)
-        standalone = self.standalone(question, conversation_id)
+        standalone = question if new else self.standalone(question, conversation_id)  # a new one has no history
         result = self.retriever.search(standalone, k=self.settings.answer_k, filters=filters)
         return {"conversation_id": conversation_id, "standalone": standalone, "result": result, "filters": filters,
                 "t0": t0, "retrieval_ms": (time.perf_counter() - t0) * 1000}
@@ -218,7 +215,7 @@ class AnswerService:
     def _ensure_conversation(self, conversation_id: str | None) -> str:
         cid = conversation_id or uuid.uuid4().hex
         with self.index.sessions.begin() as s:
-            if s.get(ConversationRow, cid) is None:
+            if conversation_id is None or s.get(ConversationRow, cid) is None:
                 s.add(ConversationRow(id=cid))
         return cid
 

@@ -88,6 +88,9 @@ class ArticleHit:
     clauses: list[str]
     validity: Validity
     pinned: bool = False
+    # The whole article, for the answer composer (not part of a search result's JSON).
+    article_text: str = field(default="", repr=False)
+    article_clauses: list[dict] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -530,6 +533,8 @@ class Retriever:
                     clauses=(chunk.clauses if chunk else []),
                     validity=self.validity(art.doc_id),
                     pinned=aid in pinned,
+                    article_text=art.text,
+                    article_clauses=art.clauses or [],
                 )
             )
         return hits

@@ -9,14 +9,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.index.store import Index
+from assistant.index.vectors import VectorStoreUnavailable
 from assistant.settings import Settings
 from ingest.pipeline import FileResult, collect_files, ingest_files
 
 log = logging.getLogger(__name__)
 
+RETRY_CAP_SECONDS = 600.0  # the doubling delay between background embedding attempts stops here
+
 
 @dataclass
 class IndexingState:
+    """Progress shown by ``/api/status``. After a failed background embedding ``phase`` stays "error"
+    with the failure in ``errors`` until the next attempt (``retry_at``, epoch seconds; None when none
+    is planned). ``errors`` holds the current problems only: each attempt's failure replaces the
+    previous one and a success removes it (the log keeps the history), so "ready" with ``attempts``
+    > 1 means it recovered by itself; failed files stay listed."""
+
     phase: str = "idle"  # idle | documents | embedding | ready | error
     files_total: int = 0
     files_done: int = 0
@@ -28,6 +37,8 @@ class IndexingState:
     finished_at: float | None = None
     lexical_ready: bool = False
     vectors_ready: bool = False
+    attempts: int = 0  # embedding attempts so far
+    retry_at: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -42,6 +53,8 @@ class IndexingJob:
         self.state = IndexingState()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # ends the background retries (service shutdown, tests)
+        self._embed_error: str | None = None  # this job's entry in state.errors
 
     def ingest_documents(self, paths: list[Path], on_file=None) -> list[FileResult]:  # noqa: ANN001
         files = collect_files(paths)
@@ -60,11 +73,14 @@ class IndexingJob:
         st.lexical_ready = True
         return results
 
-    def embed(self, embedder=None, on_progress=None) -> None:  # noqa: ANN001
+    def embed(self, embedder=None, on_progress=None) -> bool:  # noqa: ANN001
+        """One attempt to embed the chunks without a current vector; True when all have one. A failure
+        is recorded and logged, never raised: lexical search keeps working without vectors."""
         from assistant.embeddings import make_embedder
 
         st = self.state
-        st.phase = "embedding"
+        st.phase, st.retry_at = "embedding", None
+        st.attempts += 1
         try:
             embedder = embedder or make_embedder(self.settings)
 
@@ -73,17 +89,55 @@ class IndexingJob:
                 if on_progress:
                     on_progress(done, total)
 
-            self.index.sync_vectors(embedder, _progress)
-            st.vectors_ready = True
-            st.phase = "ready"
-        except Exception as exc:  # noqa: BLE001 - lexical search keeps working without vectors
-            log.exception("embedding failed")
+            result = self.index.sync_vectors(embedder, _progress)
+        except Exception as exc:  # noqa: BLE001
+            # A traceback for the unexpected, once: a retry usually fails the same way, and an outage
+            # of the Chroma server is said in full by its message.
+            log.error("vector embedding failed (attempt %d): %s: %s", st.attempts, type(exc).__name__, exc,
+                      exc_info=st.attempts == 1 and not isinstance(exc, VectorStoreUnavailable))
+            self._set_embed_error(f"Embedding failed: {exc}")
             st.phase = "error"
-            st.errors.append(f"Embedding failed: {exc}")
+            return False
         finally:
             st.finished_at = time.time()
+        self._set_embed_error(None)
+        st.vectors_ready, st.phase = True, "ready"
+        if st.attempts > 1:
+            log.info("vector embedding succeeded on attempt %d (%d chunks embedded now); hybrid search is "
+                     "available", st.attempts, result.embedded)
+        return True
+
+    def _set_embed_error(self, message: str | None) -> None:
+        errors = self.state.errors
+        if self._embed_error in errors:
+            errors.remove(self._embed_error)
+        self._embed_error = message
+        if message:
+            errors.append(message)
+
+    def _embed_with_retries(self, on_progress) -> None:  # noqa: ANN001
+        """``embed`` until it succeeds, waiting ``embedding_retry_seconds`` after the first failure and
+        twice as long after each next one, up to RETRY_CAP_SECONDS. sync_vectors is incremental: a
+        retry embeds only the chunks still without a vector."""
+        delay = self.settings.embedding_retry_seconds
+        while not self.embed(on_progress=on_progress):
+            if delay <= 0:
+                log.warning("vector embedding is not retried (ASSISTANT_EMBEDDING_RETRY_SECONDS=0): chunks "
+                            "without a vector are found by lexical search only until a restart or `assistant ingest`")
+                return
+            self.state.retry_at = time.time() + delay
+            log.warning("next vector embedding attempt in %.1f s (at %s); until then chunks without a vector "
+                        "are found by lexical search only",
+                        delay, time.strftime("%H:%M:%S", time.localtime(self.state.retry_at)))
+            if self._stop.wait(delay):
+                self.state.retry_at = None
+                return
+            delay = min(delay * 2, max(RETRY_CAP_SECONDS, self.settings.embedding_retry_seconds))
 
     def embed_in_background(self) -> threading.Thread:
+        """Embeds in a daemon thread, retrying after failures (``stop`` ends the retries). Synchronous
+        callers never retry: ``serve`` before its workers calls ``embed`` once, ``assistant ingest`` and
+        the evals call ``sync_vectors`` directly."""
         last_log = [0.0]
 
         def _log(done: int, total: int) -> None:
@@ -92,9 +146,15 @@ class IndexingJob:
                 last_log[0] = now
                 log.info("embedding chunks: %d/%d", done, total)
 
-        self._thread = threading.Thread(target=self.embed, kwargs={"on_progress": _log}, daemon=True)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._embed_with_retries, args=(_log,), daemon=True,
+                                        name="embedding")
         self._thread.start()
         return self._thread
+
+    def stop(self) -> None:
+        """No further background attempt; one in progress runs to its end (the thread is a daemon)."""
+        self._stop.set()
 
 
 class DatabaseIndexingJob(IndexingJob):
@@ -125,6 +185,7 @@ class DatabaseIndexingJob(IndexingJob):
     def _read_state(self) -> IndexingState:
         stats = self.index.stats()
         done = stats["embedded"] >= stats["chunks"]
-        # The parent commits the lexical index before it starts the workers.
+        # The parent commits the lexical index before it starts the workers. Its failures and retries are
+        # in its log only: here the phase stays "embedding" until every chunk has a vector.
         return IndexingState(phase="ready" if done else "embedding", chunks_total=stats["chunks"],
                              chunks_embedded=stats["embedded"], lexical_ready=True, vectors_ready=done)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     embedding_url: str | None = None  # OpenAI-compatible base URL for the "openai" backend
     embedding_api_key: str | None = None
     embedding_batch_size: int = 16
+    # A failed background embedding (Chroma server down at start…) is tried again after this delay,
+    # doubled after each failure up to 10 min; 0 = never (lexical-only until restarted).
+    embedding_retry_seconds: float = Field(default=30.0, ge=0)
     hf_hub_offline: bool = True
 
     default_access: str = "public"

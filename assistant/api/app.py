@@ -67,6 +67,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         if warm_up:
             await anyio.to_thread.run_sync(_warm_up, app.state.answers)
         yield
+        app.state.job.stop()  # no embedding retry once the service is shutting down
 
     app = FastAPI(title="Trợ lý Công vụ", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

@@ -52,6 +52,7 @@ class VectorStore:
         self._lock = threading.Lock()
         self._down_until = 0.0  # monotonic time before which a down server is not asked again
         self._down = False
+        self._down_cause = ""  # the last outage's error, repeated while the server is not asked
         self.unavailable_total = 0  # calls answered without vectors (exported in /metrics)
         self._has_vectors = False
         # Chroma down at start: logged; the service starts and searches lexically until it is back.
@@ -95,7 +96,8 @@ class VectorStore:
             if self._col is not None:
                 return self._col
             if time.monotonic() < self._down_until:
-                raise VectorStoreUnavailable("Chroma server unavailable (waiting before the next try)")
+                raise VectorStoreUnavailable(f"Chroma server unavailable (waiting before the next try): "
+                                             f"{self._down_cause}")
             try:
                 if self._client is None:
                     self._client = self._connect_client()
@@ -116,6 +118,7 @@ class VectorStore:
     def _mark_down(self, exc: BaseException) -> None:
         """Called with the lock held or from one failing call; the next call reconnects after the pause."""
         self._col = None
+        self._down_cause = f"{type(exc).__name__}: {exc}"
         self._down_until = time.monotonic() + self.settings.chroma_retry_seconds
         if not self._down:
             self._down = True

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -610,6 +612,7 @@ def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -
     import uvicorn
 
     from assistant.api.main import DEMO_KEY_ENV
+    from assistant.api.metrics import MULTIPROC_DIR_ENV
 
     for name in Settings.model_fields:
         os.environ.pop(f"ASSISTANT_{name.upper()}", None)
@@ -622,9 +625,17 @@ def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -
         job.embed_in_background()
     else:
         job.index.engine.dispose()
+    # prometheus_client's multiprocess mode: the workers (spawned, so they import prometheus_client after
+    # this is set) write their metrics there and /metrics sums them. A new directory for every run:
+    # files left by an earlier one would be added to this run's totals.
+    metrics_dir = tempfile.mkdtemp(prefix="assistant-metrics-")
+    os.environ[MULTIPROC_DIR_ENV] = metrics_dir
     console.print(f"Khởi động {settings.workers} tiến trình phục vụ trên http://{settings.host}:{settings.port}/")
-    uvicorn.run("assistant.api.main:app_factory", factory=True, workers=settings.workers, host=settings.host,
-                port=settings.port, log_level="info")
+    try:
+        uvicorn.run("assistant.api.main:app_factory", factory=True, workers=settings.workers, host=settings.host,
+                    port=settings.port, log_level="info")
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

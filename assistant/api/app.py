@@ -59,7 +59,6 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         app.state.auth = Authenticator(settings, index.sessions)
         app.state.audit = AuditLog(index.sessions, mask=settings.mask_pii, enabled=settings.audit_enabled)
         app.state.owners = ConversationOwners(index.sessions)
-        app.state.metrics.track_vector_store(lambda: index.vectors_unavailable_total)
         if settings.mask_pii:
             install_log_masking()
         if embed_on_start:
@@ -180,6 +179,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         filters = SearchFilters(doc_types=doc_type, issuers=issuer, date_from=date_from, date_to=date_to,
                                 access=principal.access_labels())
         result = retriever.search(q, k=k, filters=filters, mode=mode)
+        request.app.state.metrics.observe_search(result.degraded)
         request.app.state.audit.record(principal, "search", q, retrieved=[h.article_id for h in result.hits],
                                        mode=mode, latency_ms=(time.perf_counter() - t0) * 1000,
                                        client=client_ip(request))

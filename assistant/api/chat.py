@@ -62,7 +62,7 @@ def _observe(request: Request, answer: Answer) -> None:
     metrics = getattr(request.app.state, "metrics", None)
     if metrics:
         metrics.observe_answer(answer.mode, answer.declined, answer.timings_ms.get("retrieval_ms", 0.0),
-                               answer.timings_ms.get("total_ms", 0.0))
+                               answer.timings_ms.get("total_ms", 0.0), answer.degraded)
 
 
 def _audit(request: Request, principal: Principal, endpoint: str, question: str, answer: Answer | dict[str, Any],

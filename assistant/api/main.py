@@ -4,7 +4,8 @@
 
 The `serve` parent ingests documents (and, with the embedded Chroma store, computes vectors)
 before it starts the workers, then hands them its effective settings as ``ASSISTANT_*``
-variables and the demo page's widget key as ``ASSISTANT_SERVE_DEMO_KEY``. A worker never
+variables, the demo page's widget key as ``ASSISTANT_SERVE_DEMO_KEY`` and the directory where all
+workers write their metrics as ``PROMETHEUS_MULTIPROC_DIR`` (see assistant/api/metrics.py). A worker never
 writes to the index: its indexing progress is read from the database (``DatabaseIndexingJob``).
 """
 
@@ -14,7 +15,6 @@ import logging
 import os
 
 from fastapi import FastAPI
-from prometheus_client import Gauge
 
 from assistant.api.app import create_app
 from assistant.index.store import Index
@@ -33,7 +33,5 @@ def app_factory() -> FastAPI:
     index = Index(settings)
     app = create_app(settings, job=DatabaseIndexingJob(settings, index), demo_key=os.environ.get(DEMO_KEY_ENV) or None,
                      warm_up=True)
-    # Each scrape of /metrics reaches one worker: the pid tells their series apart.
-    Gauge("assistant_worker_info", "The worker process that answered this scrape", ["pid"],
-          registry=app.state.metrics.registry).labels(str(os.getpid())).set(1)
+    app.state.metrics.track_worker()
     return app

@@ -76,11 +76,6 @@ class Index:
                     self._vectors = VectorStore(self.settings)
         return self._vectors
 
-    @property
-    def vectors_unavailable_total(self) -> int:
-        """Vector calls that found the Chroma server down since start (0 before the first call)."""
-        return self._vectors.unavailable_total if self._vectors is not None else 0
-
     # -- writes ----------------------------------------------------------------------------
     def stored_hash(self, doc_id: str) -> str | None:
         with self.sessions() as s:

@@ -53,7 +53,6 @@ class VectorStore:
         self._down_until = 0.0  # monotonic time before which a down server is not asked again
         self._down = False
         self._down_cause = ""  # the last outage's error, repeated while the server is not asked
-        self.unavailable_total = 0  # calls answered without vectors (exported in /metrics)
         self._has_vectors = False
         # Chroma down at start: logged; the service starts and searches lexically until it is back.
         with contextlib.suppress(VectorStoreUnavailable):
@@ -127,11 +126,7 @@ class VectorStore:
                         self.settings.chroma_retry_seconds)
 
     def _call(self, fn: Callable[[Any], T]) -> T:
-        try:
-            col = self._collection()
-        except VectorStoreUnavailable:
-            self.unavailable_total += 1
-            raise
+        col = self._collection()
         try:
             return fn(col)
         except Exception as exc:
@@ -139,7 +134,6 @@ class VectorStore:
                 raise
             with self._lock:
                 self._mark_down(exc)
-            self.unavailable_total += 1
             raise VectorStoreUnavailable(f"Chroma server unavailable: {exc!r}") from exc
 
     @property

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
     retrieval_candidates: int = 100
     catalogue_ttl_seconds: float = 2.0  # how stale the in-memory document list may be
+    thesaurus: bool = True  # everyday words → legal terms in the lexical query (assistant/retrieval/thesaurus.py)
+    thesaurus_path: Path | None = None  # extra 'everyday<TAB>legal' lines of the operator's
     lexical_heading_weight: float = 2.0
     lexical_syllable_weight: float = 1.0
     lexical_word_weight: float = 1.5

@@ -43,6 +43,7 @@ from assistant.retrieval.references import (
     resolve,
     strip_references,
 )
+from assistant.retrieval.thesaurus import load_thesaurus
 from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
 from assistant.settings import Settings
 from assistant.textproc import fold, folded_syllables, syllables
@@ -302,6 +303,9 @@ class Retriever:
         # A resolved reference is handled by pinning and boosts; its words stay in the query (measured:
         # dropping "Điều 7" from the lexical query loses a little on both dev sets).
         content_query = strip_references(expanded, documents=True) if unresolved else expanded
+        # The legal terms of everyday words help find the article; the coverage (and so the confidence)
+        # stays that of the question as asked, so an added term the texts lack cannot lower it.
+        lexical_query = load_thesaurus(cfg.thesaurus_path).expand(content_query) if cfg.thesaurus else content_query
         dense_query = strip_references(query, documents=True) if unresolved else query
 
         lex: dict[str, float] = {}
@@ -312,7 +316,7 @@ class Retriever:
                     self._df = lexical.document_frequencies(conn)
                 weights = lexical.LexicalWeights(cfg.lexical_heading_weight, cfg.lexical_syllable_weight,
                                                  cfg.lexical_word_weight, cfg.lexical_folded_weight)
-                lex = dict(lexical.search(conn, content_query, n_cand, access=access, doc_ids=allowed, weights=weights,
+                lex = dict(lexical.search(conn, lexical_query, n_cand, access=access, doc_ids=allowed, weights=weights,
                                           df=self._df, max_df=cfg.lexical_max_df, keep=cfg.lexical_keep_terms))
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         dense: dict[str, float] = {}

@@ -19,12 +19,14 @@ from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
+from assistant.retrieval.effect import asks_effect
 from assistant.retrieval.naming import document_name
-from assistant.retrieval.search import ArticleHit, SearchResult
+from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
 from assistant.settings import Settings
 
 DECLINE_TEXT = "Không tìm thấy căn cứ trong các văn bản hiện có để trả lời câu hỏi này."
+STATUS_PREFIX = "Tình trạng hiệu lực theo dữ liệu văn bản: "
 
 
 @dataclass
@@ -64,6 +66,19 @@ def trim_quote(text: str, limit: int) -> tuple[str, bool]:
     if cut < limit // 3:
         cut = text.rfind(" ", 0, limit)
     return text[: cut + 1].strip(), True
+
+
+def status_line(named: NamedDocument, successor: str | None) -> str:
+    """The answer to "… còn hiệu lực không?" as the index knows it (dates and replacements of the catalogue)."""
+    v = named.validity
+    when = v.since.strftime("%d/%m/%Y") if v.since else None
+    text = f"{STATUS_PREFIX}{named.name} "
+    if v.status == EXPIRED:
+        text += "đã hết hiệu lực" + (f" từ ngày {when}" if when else "")
+        return text + (f"; văn bản thay thế: {successor}." if successor else ".")
+    if v.status == NOT_YET:
+        return text + "chưa có hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
+    return text + "đang còn hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
 
 
 def validity_note(hit: ArticleHit, successor: str | None) -> str | None:
@@ -178,8 +193,13 @@ class ExtractiveComposer:
         lead = (f"Theo {docs[0]}, nội dung liên quan như sau:" if len(docs) == 1
                 else "Theo các văn bản hiện có, nội dung liên quan như sau:")
         notes = []
+        stated = set()
+        if asks_effect(question):  # "… còn hiệu lực không?": the status comes first among the notes
+            for named in result.named:
+                notes.append(status_line(named, (successor_names or {}).get(named.validity.replaced_by or "")))
+                stated.add(named.doc_id)
         for hit in {h.article_id: h for h, _ in picks}.values():
-            if hit.validity.status != IN_FORCE:
+            if hit.validity.status != IN_FORCE and hit.doc_id not in stated:
                 note = validity_note(hit, (successor_names or {}).get(hit.validity.replaced_by or ""))
                 if note and note not in notes:
                     notes.append(note)

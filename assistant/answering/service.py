@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from assistant.answering.extractive import ExtractiveComposer, doc_name, source_url
+from assistant.answering.extractive import STATUS_PREFIX, ExtractiveComposer, doc_name, source_url
 from assistant.answering.models import Answer, Citation, Source
 from assistant.index.schema import AnswerRow, ConversationRow, MessageRow
 from assistant.index.store import Index
@@ -171,7 +171,10 @@ class AnswerService:
                 "Không tìm thấy căn cứ trong các văn bản hiện có để trả lời câu hỏi này.")
             return base.model_copy(update={"text": text, "citations": [], "declined": True, "mode": "llm",
                                            "decline_reason": "llm_no_valid_citation", "flagged": verified.flagged})
-        notes = list(base.notes) if any(c.validity != "còn hiệu lực" for c in verified.citations) else []
+        # The force of a named document is stated as in the extractive answer; other validity notes only
+        # when the model cited a text that is not in force.
+        cites_old = any(c.validity != "còn hiệu lực" for c in verified.citations)
+        notes = [n for n in base.notes if cites_old or n.startswith(STATUS_PREFIX)]
         return base.model_copy(update={
             "text": verified.text + ("\n" + "\n".join(notes) if notes else ""), "citations": verified.citations,
             "declined": False, "decline_reason": None, "mode": "llm", "flagged": verified.flagged, "notes": notes,

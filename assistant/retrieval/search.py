@@ -120,6 +120,13 @@ class ArticleHit:
         }
 
 
+@dataclass(frozen=True)
+class NamedDocument:
+    doc_id: str
+    name: str
+    validity: Validity
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -133,6 +140,7 @@ class SearchResult:
     dense_ceiling: float = 0.92
     degraded: list[str] = field(default_factory=list)  # parts left out for this search ("vectors": Chroma down)
     dense_used: bool = True  # False: lexical only (asked for, vectors not computed yet, or Chroma down)
+    named: list[NamedDocument] = field(default_factory=list)  # documents the question names, that we hold
 
     @property
     def dense_top(self) -> float:
@@ -359,7 +367,8 @@ class Retriever:
         timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
         return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
-                            dense_ceiling=cfg.dense_ceiling, degraded=degraded, dense_used=bool(dense))
+                            dense_ceiling=cfg.dense_ceiling, degraded=degraded, dense_used=bool(dense),
+                            named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]])
 
     def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
         if not hits or self._df is None:

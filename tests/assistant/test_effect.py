@@ -9,6 +9,7 @@ import pytest
 from assistant.index.store import Index
 from assistant.retrieval.effect import asks_effect, asks_transition, citation_form, is_effect_article, mentions
 from assistant.retrieval.search import Retriever, SearchFilters
+from tests.answering.conftest import fake_llm  # noqa: F401,F811 - the fake OpenAI server fixture
 
 TODAY = date(2026, 11, 29)
 
@@ -85,3 +86,44 @@ def test_content_questions_are_unchanged(retriever):
     """Without a question about force, the effect article does not jump ahead."""
     result = retriever.search("Nghị định 61/2018/NĐ-CP quy định bộ phận một cửa tiếp nhận hồ sơ thế nào?", k=5)
     assert result.hits[0].article_id != "nghi-dinh-61-2018-ND-CP:dieu-40"
+
+
+@pytest.fixture(scope="module")
+def answers(hanoi_settings, retriever):
+    from assistant.answering.service import AnswerService
+
+    return AnswerService(retriever.index, hanoi_settings, retriever)
+
+
+def test_the_answer_states_the_named_documents_force(answers):
+    a = answers.answer("Luật Tiếp cận thông tin năm 2016 hiện nay còn hiệu lực không?")
+    assert not a.declined
+    assert a.citations[0].doc_id == "luat-tiep-can-thong-tin-01-2026-QH16" and a.citations[0].article == "30"
+    status = [n for n in a.notes if n.startswith("Tình trạng hiệu lực")]
+    assert status == ["Tình trạng hiệu lực theo dữ liệu văn bản: Luật Tiếp cận thông tin số 104/2016/QH13 đã hết "
+                      "hiệu lực từ ngày 01/09/2026; văn bản thay thế: Luật Tiếp cận thông tin số 01/2026/QH16."]
+    assert status[0] in a.text
+    # Said once: not again as the "Lưu ý: … đã hết hiệu lực" of a cited article.
+    assert "Lưu ý: Luật Tiếp cận thông tin số 104/2016/QH13" not in a.text
+
+    a = answers.answer("Nghị định 61/2018/NĐ-CP có hiệu lực thi hành từ ngày nào?")
+    assert a.citations[0].article == "40" and "21 tháng 6 năm 2018" in a.citations[0].quote
+    assert any("61/2018/NĐ-CP đang còn hiệu lực (có hiệu lực từ ngày 21/06/2018)" in n for n in a.notes)
+
+
+def test_a_content_question_gets_no_status_line(answers):
+    a = answers.answer("Nghị định 61/2018/NĐ-CP quy định bộ phận một cửa tiếp nhận hồ sơ thế nào?")
+    assert not any(n.startswith("Tình trạng hiệu lực") for n in a.notes)
+
+
+def test_the_llm_answer_keeps_the_status_line(hanoi_settings, retriever, fake_llm):  # noqa: F811
+    from assistant.answering.llm import LLMAnswerer
+    from assistant.answering.service import AnswerService
+
+    fake_llm.mode = "good"  # answers from source [1] with a verbatim quote
+    settings = hanoi_settings.model_copy(update={"llm_base_url": fake_llm.base_url, "llm_model": "fake"})
+    service = AnswerService(retriever.index, settings, retriever, llm=LLMAnswerer(settings))
+    a = service.answer("Nghị định 61/2018/NĐ-CP có hiệu lực thi hành từ ngày nào?")
+    assert a.mode == "llm" and a.citations
+    assert any(n.startswith("Tình trạng hiệu lực") and "61/2018/NĐ-CP đang còn hiệu lực" in n for n in a.notes)
+    assert a.notes[0] in a.text

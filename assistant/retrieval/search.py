@@ -483,12 +483,13 @@ class Retriever:
             return doc is not None and (allowed is None or doc_id in allowed) and (
                 access is None or doc.access in access)
 
+        # "Hiệu lực thi hành" before "Điều khoản chuyển tiếp" unless the question is about old cases.
         transition = asks_transition(query)
-        rows = [r for r in rows if readable(r.doc_id) and is_effect_article(r.title, r.text)]
+        rows = sorted((r for r in rows if readable(r.doc_id) and is_effect_article(r.title, r.text)),
+                      key=lambda r: (is_transitional(r.title) != transition, -fused.get(r.id, 0.0)))
         gone = [r.id for r in rows if r.doc_id not in named
                 and any(not live and mentions(r.text, f) for f, live in forms.items())]
-        own = sorted((r for r in rows if r.doc_id in named), key=lambda r: (
-            named.index(r.doc_id), is_transitional(r.title) != transition, -fused.get(r.id, 0.0)))
+        own = sorted((r for r in rows if r.doc_id in named), key=lambda r: named.index(r.doc_id))
         live = [r.id for r in rows if r.doc_id not in named
                 and any(live and mentions(r.text, f) for f, live in forms.items())]
         return list(dict.fromkeys([*gone, *(r.id for r in own), *live]))[:3]

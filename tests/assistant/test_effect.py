@@ -60,6 +60,12 @@ def retriever(hanoi_settings):
      "nghi-dinh-170-2025-ND-CP:dieu-71"),
     ("Luật số 52/2019/QH14 sửa đổi Luật Cán bộ, công chức còn áp dụng không?",
      "luat-can-bo-cong-chuc-80-2025-QH15:dieu-44"),
+    # Cited by both the transitional and the effect article: the effect one first …
+    ("Nghị định 116/2024 sửa đổi quy định tuyển dụng, sử dụng và quản lý công chức còn áp dụng không?",
+     "nghi-dinh-170-2025-ND-CP:dieu-71"),
+    # … unless the question is about cases begun under the old rules.
+    ("Hồ sơ tuyển dụng nộp trước khi Nghị định 170/2025 có hiệu lực thì xử lý theo quy định chuyển tiếp nào?",
+     "nghi-dinh-170-2025-ND-CP:dieu-70"),
     # Held and in force: its own effect article.
     ("Nghị định 61/2018/NĐ-CP có hiệu lực thi hành từ ngày nào?", "nghi-dinh-61-2018-ND-CP:dieu-40"),
 ])

@@ -216,7 +216,9 @@ def resolve(query: str, ref: ParsedReference, catalogue: list[CatalogueEntry]) -
             continue
         # "Luật Thủ đô (2026)": the bracketed year only disambiguates; it is matched as a year.
         t = _words(plain_title(e.title))
-        if len(t) >= 6 and re.search(rf"\b{re.escape(t)}\b", q) and t.startswith(_words(e.doc_type)):
+        # "kỷ luật cán bộ, công chức" and "pháp luật về …" are not "Luật Cán bộ, công chức".
+        if len(t) >= 6 and re.search(rf"(?<!\bky )(?<!\bphap )\b{re.escape(t)}\b", q) and t.startswith(
+                _words(e.doc_type)):
             named.append(e)
     if named:
         named = _prefer_year(named, ref.years)

@@ -13,12 +13,15 @@ questions. An operator adds local ones with ``ASSISTANT_THESAURUS_PATH``: a UTF-
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from assistant.textproc import fold, nfc
+
+log = logging.getLogger(__name__)
 
 BUILT_IN: tuple[tuple[str, str], ...] = (
     # employment of cán bộ, công chức
@@ -95,4 +98,12 @@ class Thesaurus:
 
 @lru_cache(maxsize=4)
 def load_thesaurus(extra: Path | None = None) -> Thesaurus:
-    return Thesaurus([*BUILT_IN, *(read_entries(extra) if extra else [])])
+    """The built-in list plus the operator's file. A file that cannot be read is logged (file and line)
+    and left out: a typo in it must not turn every search into an error."""
+    entries = list(BUILT_IN)
+    if extra:
+        try:
+            entries += read_entries(extra)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            log.error("thesaurus file not used, built-in list only: %s", exc)
+    return Thesaurus(entries)

@@ -44,3 +44,16 @@ def test_references_are_stripped_for_content_matching():
         "47/2024/NQ-HĐND còn hiệu lực?"
     )
     assert strip_references("Điều 7") == "Điều 7"  # nothing left: keep the question
+
+
+def test_ky_luat_and_phap_luat_do_not_name_a_law():
+    from datetime import date
+
+    from assistant.retrieval.references import CatalogueEntry, resolve
+
+    law = CatalogueEntry("luat-cbcc", "80/2025/QH15", "Luật", "Luật Cán bộ, công chức", date(2025, 6, 24))
+    for q in ("Xử lý kỷ luật cán bộ, công chức theo quy định nào?",
+              "Theo pháp luật cán bộ, công chức thì ai được tuyển dụng?"):
+        assert resolve(q, parse_reference(q), [law]) == [], q
+    q = "Luật Cán bộ, công chức quy định gì về kỷ luật?"
+    assert resolve(q, parse_reference(q), [law]) == ["luat-cbcc"]

@@ -56,3 +56,12 @@ def test_an_everyday_question_finds_the_article_in_legal_words(hanoi_settings):
 
     assert wanted & top3(True)
     assert not wanted & top3(False)
+
+
+def test_an_unreadable_operator_file_is_logged_and_left_out(tmp_path, caplog):
+    f = tmp_path / "broken.tsv"
+    f.write_text("chỉ một cột\n", encoding="utf-8")
+    t = load_thesaurus(f)
+    assert t.legal_terms("Bị đuổi việc?") == ["buộc thôi việc"]  # searches go on with the built-in list
+    assert "broken.tsv:1" in caplog.text
+    assert load_thesaurus(tmp_path / "missing.tsv").legal_terms("nghỉ đẻ") == ["nghỉ thai sản"]

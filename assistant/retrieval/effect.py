@@ -16,7 +16,9 @@ from assistant.textproc import fold
 # Folded: "còn hiệu lực", "hết hiệu lực", "có hiệu lực từ", "còn áp dụng", "còn dùng được",
 # "áp dụng từ ngày nào", "bắt đầu áp dụng", "thay thế nghị quyết nào", "bị bãi bỏ chưa".
 _ASKS_EFFECT = re.compile(
-    r"\b(?:con|het|co|bat dau co|phat sinh) hieu luc\b|\bhieu luc thi hanh\b|\bhieu luc (?:tu|khi|den)\b"
+    r"\b(?:con|het) hieu luc\b|\bhieu luc thi hanh\b|\b(?:bat dau|phat sinh) (?:co )?hieu luc\b"
+    # "có hiệu lực từ ngày nào / chưa / không", not "(quyết định kỷ luật) có hiệu lực trong bao lâu"
+    r"|\bco hieu luc (?:tu|ke tu|khi nao|ngay nao|chua|khong)\b|\bhieu luc (?:tu|ke tu) (?:ngay|khi)\b"
     r"|\bcon (?:duoc )?(?:ap dung|dung duoc|su dung duoc|gia tri)\b|\bap dung tu (?:ngay|khi|thoi diem|nam)\b"
     r"|\bbat dau (?:duoc )?ap dung\b|\bthay the (?:cho )?(?:luat|nghi dinh|nghi quyet|quyet dinh|thong tu|van ban)\b"
     r"|\b(?:bi|da) (?:bai bo|thay the)\b|\bluat (?:cu|moi) hay (?:luat )?(?:cu|moi)\b"

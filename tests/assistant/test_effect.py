@@ -21,6 +21,9 @@ TODAY = date(2026, 11, 29)
     ("Luật số 52/2019/QH14 đã bị bãi bỏ chưa?", True),
     ("Thời hạn giải quyết hồ sơ là bao nhiêu ngày?", False),
     ("Công chức được áp dụng hình thức kỷ luật nào?", False),
+    # The validity of a decision the text is about, not of the text itself.
+    ("Theo Nghị định 172/2025/NĐ-CP, quyết định kỷ luật có hiệu lực trong bao lâu?", False),
+    ("Luật Thủ đô có hiệu lực chưa?", True),
 ])
 def test_asks_effect(question, expected):
     assert asks_effect(question) is expected

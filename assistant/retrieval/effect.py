@@ -10,6 +10,7 @@ matches the whole resolution), so the retriever looks them up by structure.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from assistant.textproc import fold
 
@@ -55,22 +56,41 @@ def is_effect_article(title: str | None, text: str) -> bool:
     return bool(_EFFECT_TEXT.search(fold(text[:400])))
 
 
-# How a số hiệu's suffix starts for each type ("112/2020/NĐ-CP", "39/2024/QH15").
-_TYPE_SUFFIX = {"Nghị định": "nd", "Nghị quyết": "nq", "Quyết định": "qd", "Luật": "qh", "Bộ luật": "qh",
-                "Thông tư": "tt", "Chỉ thị": "ct", "Kế hoạch": "kh"}
+# How a số hiệu's suffix starts for each type ("112/2020/NĐ-CP", "39/2024/QH15"; a Nghị quyết is of a
+# council, "…/NQ-HĐND", or of the Quốc hội, "…/QH15").
+_TYPE_SUFFIXES = {"Nghị định": ("nd",), "Nghị quyết": ("nq", "qh"), "Quyết định": ("qd",), "Luật": ("qh",),
+                  "Bộ luật": ("qh",), "Thông tư": ("tt",), "Chỉ thị": ("ct",), "Kế hoạch": ("kh",)}
 
 
-def citation_form(number: int | None, year: int | None, suffix: str | None = None,
-                  doc_type: str | None = None) -> str | None:
-    """How a text cites another, folded: "112/2020/nd" for "Nghị định số 112/2020/NĐ-CP". The suffix
-    tells "NQ 47/2024/NQ-HĐND" from "Nghị quyết 47/2024/QH15"; without a year a bare "47/" would match
-    any number, so there is nothing to look up."""
-    if not (number and year):
+@dataclass(frozen=True)
+class NumberForm:
+    """How texts cite one số hiệu: ``needle`` as printed (the SQL prefilter), ``pattern`` on folded text."""
+
+    needle: str
+    pattern: re.Pattern[str]
+
+
+def number_form(number: int | None, year: int | None, suffix: str | None = None,
+                doc_type: str | None = None) -> NumberForm | None:
+    """"Nghị định số 112/2020/NĐ-CP" for NĐ 112/2020. The suffix tells "NQ 47/2024/NQ-HĐND" from
+    "Nghị quyết 47/2024/QH15"; a number with neither year nor suffix ("NQ 47") would match any
+    "47/", so there is nothing to look up."""
+    if not number or not (year or suffix):
         return None
-    tail = suffix or _TYPE_SUFFIX.get(doc_type or "", "")
-    return f"{number}/{year}" + (f"/{tail}" if tail else "")
+    head = f"{number}/{year}" if year else str(number)
+    tails = (suffix,) if suffix else _TYPE_SUFFIXES.get(doc_type or "", ())
+    tail = rf"/(?:{'|'.join(re.escape(t) for t in tails)})" if tails else r"(?!\d)"
+    return NumberForm(f"{head}/" if not year else head, re.compile(rf"(?<![\d/]){re.escape(head)}{tail}"))
 
 
-def mentions(text: str, form: str) -> bool:
-    """``form`` (from ``citation_form``) cited in ``text``: "12/2020" is not in "112/2020"."""
-    return re.search(rf"(?<![\d/]){re.escape(form)}(?![\d])", fold(text)) is not None
+_REPEALED = re.compile(r"\bhet hieu luc\b|\bbai bo\b|\bthay the\b")
+
+
+def says_repealed(text: str) -> bool:
+    """"… hết hiệu lực kể từ ngày …", "Bãi bỏ …", "… thay thế …": the article ends another text."""
+    return _REPEALED.search(fold(text)) is not None
+
+
+def mentions(text: str, form: NumberForm) -> bool:
+    """The số hiệu cited in ``text``: "12/2020" is not in "112/2020"."""
+    return form.pattern.search(fold(text)) is not None

@@ -26,12 +26,14 @@ from assistant.index.schema import ArticleRow, ChunkRow, DocumentRow
 from assistant.index.store import Index
 from assistant.index.vectors import VectorStoreUnavailable
 from assistant.retrieval.effect import (
+    NumberForm,
     asks_effect,
     asks_transition,
-    citation_form,
     is_effect_article,
     is_transitional,
     mentions,
+    number_form,
+    says_repealed,
 )
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.references import (
@@ -458,23 +460,22 @@ class Retriever:
         """For a question about a named document's force: the effect articles of the texts that name it
         by số hiệu (its repeal, when it is gone or not held) and its own (when it takes effect)."""
         named = resolved[:2]
-        forms: dict[str, bool] = {}  # citation form → whether the document it names is held and in force
+        forms: dict[NumberForm, bool] = {}  # how texts cite it → whether the document is held and in force
         for d in ref.docs:
-            form = citation_form(d.number, d.year, d.suffix, d.doc_type)
+            form = number_form(d.number, d.year, d.suffix, d.doc_type)
             if form:
                 forms.setdefault(form, False)
         for doc_id in named:
             row = self._docs[doc_id].row
             num, year, suffix = number_parts(row.number)
-            form = citation_form(num, year or (row.issued.year if row.issued else None), suffix, row.doc_type)
+            form = number_form(num, year or (row.issued.year if row.issued else None), suffix or None, row.doc_type)
             if form:
                 forms[form] = self.validity(doc_id).status == IN_FORCE
         if not forms and not named:
             return []
         with self.index.sessions() as s:
-            # The number and year as printed ("112/2020"); the suffix is checked on the folded text.
-            cond = [ArticleRow.doc_id.in_(named)] + [ArticleRow.text.contains("/".join(f.split("/")[:2]))
-                                                     for f in forms]
+            # The number as printed ("112/2020"); the suffix is checked on the folded text.
+            cond = [ArticleRow.doc_id.in_(named)] + [ArticleRow.text.contains(f.needle) for f in forms]
             rows = s.execute(select(ArticleRow.id, ArticleRow.doc_id, ArticleRow.title, ArticleRow.text)
                              .where(or_(*cond))).all()
 
@@ -487,12 +488,15 @@ class Retriever:
         transition = asks_transition(query)
         rows = sorted((r for r in rows if readable(r.doc_id) and is_effect_article(r.title, r.text)),
                       key=lambda r: (is_transitional(r.title) != transition, -fused.get(r.id, 0.0)))
-        gone = [r.id for r in rows if r.doc_id not in named
-                and any(not live and mentions(r.text, f) for f, live in forms.items())]
+        gone = [r for r in rows if any(not live and mentions(r.text, f) for f, live in forms.items())]
+        # The article that repeals it ("… hết hiệu lực kể từ …") first; one that only mentions it (a
+        # transitional rule for cases under it) after the named document's own.
+        repeal = [r.id for r in gone if says_repealed(r.text)]
         own = sorted((r for r in rows if r.doc_id in named), key=lambda r: named.index(r.doc_id))
         live = [r.id for r in rows if r.doc_id not in named
                 and any(live and mentions(r.text, f) for f, live in forms.items())]
-        return list(dict.fromkeys([*gone, *(r.id for r in own), *live]))[:3]
+        mentioned = [r.id for r in gone if r.doc_id not in named]
+        return list(dict.fromkeys([*repeal, *(r.id for r in own), *mentioned, *live]))[:3]
 
     def _materialise(
         self,

@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from assistant.index.store import Index
-from assistant.retrieval.effect import asks_effect, asks_transition, citation_form, is_effect_article, mentions
+from assistant.retrieval.effect import (
+    asks_effect,
+    asks_transition,
+    is_effect_article,
+    mentions,
+    number_form,
+    says_repealed,
+)
 from assistant.retrieval.search import Retriever, SearchFilters
 from tests.answering.conftest import fake_llm  # noqa: F401,F811 - the fake OpenAI server fixture
 
@@ -42,14 +49,27 @@ def test_effect_articles_by_title_or_opening():
     assert not is_effect_article(None, "Sở Nội vụ chủ trì, phối hợp với các sở, ngành.")
 
 
-def test_citation_forms_tell_numbers_apart():
-    assert citation_form(112, 2020, None, "Nghị định") == "112/2020/nd"
-    assert citation_form(47, 2024, "nq-hdnd", "Nghị quyết") == "47/2024/nq-hdnd"
-    assert citation_form(47, None, None, "Nghị quyết") is None  # a bare "47/" would match anything
-    assert mentions("bãi bỏ Nghị định số 112/2020/NĐ-CP ngày …", "112/2020/nd")
-    assert not mentions("Nghị định số 12/2020/NĐ-CP", "112/2020/nd")
-    assert not mentions("Nghị định số 112/2020/NĐ-CP", "12/2020/nd")
-    assert not mentions("Luật số 47/2024/QH15", "47/2024/nq-hdnd")
+def test_number_forms_tell_numbers_apart():
+    nd = number_form(112, 2020, None, "Nghị định")
+    assert nd.needle == "112/2020"
+    assert mentions("bãi bỏ Nghị định số 112/2020/NĐ-CP ngày …", nd)
+    assert not mentions("Nghị định số 12/2020/NĐ-CP", nd)
+    assert not mentions("Nghị định số 112/2020/NĐ-CP", number_form(12, 2020, None, "Nghị định"))
+    # The suffix: a council's resolution is not the Quốc hội's law of the same number.
+    assert not mentions("Luật số 47/2024/QH15", number_form(47, 2024, "nq-hdnd", "Nghị quyết"))
+    # A Nghị quyết may be the Quốc hội's: "…/QH15".
+    assert mentions("Nghị quyết số 258/2025/QH15 của Quốc hội", number_form(258, 2025, None, "Nghị quyết"))
+    # No year, but a suffix: "Quyết định 942/QĐ-TTg".
+    qd = number_form(942, None, "qd-ttg", "Quyết định")
+    assert qd.needle == "942/" and mentions("Quyết định số 942/QĐ-TTg ngày 15/6/2021", qd)
+    assert not mentions("Quyết định số 1942/QĐ-TTg", qd)
+    assert number_form(47, None, None, "Nghị quyết") is None  # a bare "47/" would match anything
+
+
+def test_repealing_articles_are_told_from_mentions():
+    assert says_repealed("Luật số 52/2019/QH14 hết hiệu lực kể từ ngày Luật này có hiệu lực thi hành.")
+    assert says_repealed("Bãi bỏ các quy định liên quan về công chức cấp xã tại Nghị định số 33/2023/NĐ-CP")
+    assert not says_repealed("Công chức được tuyển dụng theo Luật số 52/2019/QH14 được xếp vào ngạch …")
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,12 @@ def syllables(text: str) -> list[str]:
     return _TOKEN.findall(nfc(text).lower())
 
 
+def without_diacritics(text: str) -> bool:
+    """Typed without diacritics (nor "đ"): such a question is compared on folded forms ("phuong" is
+    "phường"), a question with them on the text as it is ("khoản" is not "khoán")."""
+    return fold(text) == nfc(text).lower()
+
+
 @lru_cache(maxsize=4096)
 def folded_syllables(text: str) -> tuple[str, ...]:
     return tuple(fold(s) for s in syllables(text))

@@ -17,7 +17,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 
-from assistant.textproc import fold, nfc
+from assistant.textproc import fold, nfc, without_diacritics
 
 
 class Asked(StrEnum):
@@ -96,8 +96,7 @@ def needs_quantity(kind: Asked | None) -> bool:
 
 def asked_kind(question: str) -> Asked | None:
     q = nfc(question).lower()
-    folded = fold(q)
-    for kind, pattern in _KINDS if folded != q else _KINDS_FOLDED:
+    for kind, pattern in _KINDS_FOLDED if without_diacritics(q) else _KINDS:
         if pattern.search(q):
             return kind
     return None

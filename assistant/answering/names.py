@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
-from assistant.textproc import fold, nfc
+from assistant.textproc import fold, nfc, without_diacritics
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -32,7 +33,12 @@ _PERSON = frozenset(("là", "tên", "ông", "bà", "anh", "chị", "em", "cháu"
 def _among(word: str, words: frozenset[str]) -> bool:
     """Compared with diacritics ("chủ" is not "chú"); a word typed without any, by its folded form."""
     w = word.lower()
-    return w in words or (fold(w) == w and w in {fold(x) for x in words})
+    return w in words or (without_diacritics(w) and w in _folded(words))
+
+
+@cache
+def _folded(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(fold(x) for x in words)
 
 
 def proper_names(question: str) -> list[str]:

@@ -48,7 +48,7 @@ from assistant.retrieval.references import (
 from assistant.retrieval.thesaurus import load_thesaurus
 from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
 from assistant.settings import Settings
-from assistant.textproc import fold, folded_syllables, syllables
+from assistant.textproc import fold, folded_syllables, syllables, without_diacritics
 
 # Question words ("là gì", "bao nhiêu", "đúng hay sai") say nothing about the corpus.
 _QUESTION_WORDS_TEXT = """
@@ -383,7 +383,7 @@ class Retriever:
             return 0.0
         # A question typed without diacritics is compared with the texts folded the same way ("phuong"
         # is "phường"); its terms' frequencies are those of the folded column of the index.
-        plain = fold(query) == query.lower()
+        plain = without_diacritics(query)
         best = 0.0
         for h in hits:
             context = h.text + " " + " ".join(h.heading_path)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.textproc import fold, nfc
+from assistant.textproc import fold, nfc, without_diacritics
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,9 @@ class Thesaurus:
 
     def legal_terms(self, question: str) -> list[str]:
         q = nfc(question).lower()
-        plain = fold(q) == q
-        table = self._folded if plain else self._accented
-        text = fold(q) if plain else q
-        found = [legal for pattern, legal in table if pattern.search(text)]
-        return [t for t in dict.fromkeys(found) if (fold(t) if plain else t) not in text]
+        plain = without_diacritics(q)
+        found = [legal for pattern, legal in (self._folded if plain else self._accented) if pattern.search(q)]
+        return [t for t in dict.fromkeys(found) if (fold(t) if plain else t) not in q]
 
     def expand(self, question: str) -> str:
         terms = self.legal_terms(question)

@@ -32,6 +32,14 @@ console = Console()
 RESULTS = Path(__file__).parent / "results" / "bench_chat.json"
 
 
+async def _ask(client: httpx.AsyncClient, base: str, question: str, latencies: list[float]) -> bool:
+    """One timed chat request; True when it was answered (HTTP 200)."""
+    t0 = time.perf_counter()
+    r = await client.post(f"{base}/api/chat", json={"question": question})
+    latencies.append((time.perf_counter() - t0) * 1000)
+    return r.status_code == 200
+
+
 async def _run_clients(base: str, questions: list[str], clients: int, total: int) -> list[float]:
     latencies: list[float] = []
     errors = 0
@@ -43,11 +51,7 @@ async def _run_clients(base: str, questions: list[str], clients: int, total: int
         nonlocal errors
         async with httpx.AsyncClient(timeout=60) as client:
             while not queue.empty():
-                q = queue.get_nowait()
-                t0 = time.perf_counter()
-                r = await client.post(f"{base}/api/chat", json={"question": q})
-                latencies.append((time.perf_counter() - t0) * 1000)
-                errors += r.status_code != 200
+                errors += not await _ask(client, base, queue.get_nowait(), latencies)
 
     await asyncio.gather(*(worker() for _ in range(clients)))
     if errors:
@@ -62,22 +66,22 @@ async def _run_paced(base: str, questions: list[str], clients: int, total: int, 
 
     rng = random.Random(7)
     latencies: list[float] = []
+    errors = 0
     users = asyncio.Semaphore(clients)
 
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
         async def one(q: str) -> None:
+            nonlocal errors
             async with users:
-                t0 = time.perf_counter()
-                r = await client.post(f"{base}/api/chat", json={"question": q})
-                latencies.append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 200:
-                    console.print(f"[red]HTTP {r.status_code}[/]")
+                errors += not await _ask(client, base, q, latencies)
 
         tasks = []
         for i in range(total):
             tasks.append(asyncio.create_task(one(questions[i % len(questions)])))
             await asyncio.sleep(rng.expovariate(rate))
         await asyncio.gather(*tasks)
+    if errors:
+        console.print(f"[red]{errors} errors[/]")
     return latencies
 
 

@@ -19,7 +19,6 @@ from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
-from assistant.retrieval.effect import asks_effect
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
@@ -194,7 +193,7 @@ class ExtractiveComposer:
                 else "Theo các văn bản hiện có, nội dung liên quan như sau:")
         notes = []
         stated = set()
-        if asks_effect(question):  # "… còn hiệu lực không?": the status comes first among the notes
+        if result.about_force:  # "… còn hiệu lực không?": the status comes first among the notes
             for named in result.named:
                 notes.append(status_line(named, (successor_names or {}).get(named.validity.replaced_by or "")))
                 stated.add(named.doc_id)

@@ -143,6 +143,7 @@ class SearchResult:
     degraded: list[str] = field(default_factory=list)  # parts left out for this search ("vectors": Chroma down)
     dense_used: bool = True  # False: lexical only (asked for, vectors not computed yet, or Chroma down)
     named: list[NamedDocument] = field(default_factory=list)  # documents the question names, that we hold
+    about_force: bool = False  # the question asks whether / since when a document is in force
 
     @property
     def dense_top(self) -> float:
@@ -355,7 +356,8 @@ class Retriever:
         fused = self._fuse(per_article, mode)
         self._apply_preferences(fused, ref, resolved)
         pinned = self._pinned(ref, resolved, allowed, access)
-        effect = self._effect_articles(query, ref, resolved, fused, allowed, access) if asks_effect(query) else []
+        about_force = asks_effect(query)
+        effect = self._effect_articles(query, ref, resolved, fused, allowed, access) if about_force else []
         if effect:  # ahead of content matches, each scored as the best hit so none is cut as weak
             top = max(fused.values(), default=0.0) or 1.0
             fused.update((a, top) for a in effect)
@@ -370,7 +372,8 @@ class Retriever:
         return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
                             dense_ceiling=cfg.dense_ceiling, degraded=degraded, dense_used=bool(dense),
-                            named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]])
+                            named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]],
+                            about_force=about_force)
 
     def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
         if not hits or self._df is None:

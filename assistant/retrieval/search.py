@@ -200,7 +200,7 @@ class Retriever:
             return
         self._checked_at = now
         with self.index.sessions() as s:
-            sig = tuple(sorted(s.execute(select(DocumentRow.id, DocumentRow.content_hash)).tuples()))
+            sig = tuple(sorted(tuple(row) for row in s.execute(select(DocumentRow.id, DocumentRow.content_hash))))
             if sig == self._catalogue_sig:
                 return
             cols = (DocumentRow.id, DocumentRow.number, DocumentRow.doc_type, DocumentRow.title, DocumentRow.issued,

@@ -611,7 +611,7 @@ def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -
     stays the only writer of vectors (in a thread, against a Chroma server)."""
     import uvicorn
 
-    from assistant.api.main import DEMO_KEY_ENV
+    from assistant.api.main import DEMO_KEY_ENV, PARENT_STATE_ENV
     from assistant.api.metrics import MULTIPROC_DIR_ENV
 
     for name in Settings.model_fields:
@@ -621,21 +621,27 @@ def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -
         os.environ[DEMO_KEY_ENV] = demo_key
     else:
         os.environ.pop(DEMO_KEY_ENV, None)
+    # A new directory for every run. prometheus_client's multiprocess mode: the workers (spawned, so they
+    # import prometheus_client after this is set) write their metrics in metrics/ and /metrics sums them;
+    # files left by an earlier run would be added to this run's totals. indexing.json: this process's
+    # progress (failed files, embedding errors, next retry) for the workers' /api/status.
+    run_dir = Path(tempfile.mkdtemp(prefix="assistant-serve-"))
+    (run_dir / "metrics").mkdir()
+    os.environ[MULTIPROC_DIR_ENV] = str(run_dir / "metrics")
+    job.state_file = run_dir / "indexing.json"
+    os.environ[PARENT_STATE_ENV] = str(job.state_file)
+    job.publish()
     if embed:
         job.embed_in_background()
     else:
         job.index.engine.dispose()
-    # prometheus_client's multiprocess mode: the workers (spawned, so they import prometheus_client after
-    # this is set) write their metrics there and /metrics sums them. A new directory for every run:
-    # files left by an earlier one would be added to this run's totals.
-    metrics_dir = tempfile.mkdtemp(prefix="assistant-metrics-")
-    os.environ[MULTIPROC_DIR_ENV] = metrics_dir
     console.print(f"Khởi động {settings.workers} tiến trình phục vụ trên http://{settings.host}:{settings.port}/")
     try:
         uvicorn.run("assistant.api.main:app_factory", factory=True, workers=settings.workers, host=settings.host,
                     port=settings.port, log_level="info")
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        job.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

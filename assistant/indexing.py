@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -55,6 +57,8 @@ class IndexingJob:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()  # ends the background retries (service shutdown, tests)
         self._embed_error: str | None = None  # this job's entry in state.errors
+        # `serve --workers N`: where this (parent) process leaves its progress for the workers to show.
+        self.state_file: Path | None = None
 
     def ingest_documents(self, paths: list[Path], on_file=None) -> list[FileResult]:  # noqa: ANN001
         files = collect_files(paths)
@@ -71,7 +75,21 @@ class IndexingJob:
 
         results = ingest_files(files, self.index, self.settings, on_file=_on_file)
         st.lexical_ready = True
+        self.publish()
         return results
+
+    def publish(self) -> None:
+        """Writes the state to ``state_file`` for the workers, whole or not at all (they may read it
+        at any moment). Called on each change of phase, not on every embedded batch: the workers
+        count the embedded chunks in the database themselves."""
+        if self.state_file is None:
+            return
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(self.state.as_dict(), ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.state_file)
+        except OSError as exc:
+            log.warning("could not write indexing progress to %s: %s", self.state_file, exc)
 
     def embed(self, embedder=None, on_progress=None) -> bool:  # noqa: ANN001
         """One attempt to embed the chunks without a current vector; True when all have one. A failure
@@ -81,6 +99,7 @@ class IndexingJob:
         st = self.state
         st.phase, st.retry_at = "embedding", None
         st.attempts += 1
+        self.publish()
         try:
             embedder = embedder or make_embedder(self.settings)
 
@@ -96,12 +115,12 @@ class IndexingJob:
             log.error("vector embedding failed (attempt %d): %s: %s", st.attempts, type(exc).__name__, exc,
                       exc_info=st.attempts == 1 and not isinstance(exc, VectorStoreUnavailable))
             self._set_embed_error(f"Embedding failed: {exc}")
-            st.phase = "error"
+            st.phase, st.finished_at = "error", time.time()
+            self.publish()
             return False
-        finally:
-            st.finished_at = time.time()
         self._set_embed_error(None)
-        st.vectors_ready, st.phase = True, "ready"
+        st.vectors_ready, st.phase, st.finished_at = True, "ready", time.time()
+        self.publish()
         if st.attempts > 1:
             log.info("vector embedding succeeded on attempt %d (%d chunks embedded now); hybrid search is "
                      "available", st.attempts, result.embedded)
@@ -126,11 +145,13 @@ class IndexingJob:
                             "without a vector are found by lexical search only until a restart or `assistant ingest`")
                 return
             self.state.retry_at = time.time() + delay
+            self.publish()
             log.warning("next vector embedding attempt in %.1f s (at %s); until then chunks without a vector "
                         "are found by lexical search only",
                         delay, time.strftime("%H:%M:%S", time.localtime(self.state.retry_at)))
             if self._stop.wait(delay):
                 self.state.retry_at = None
+                self.publish()
                 return
             delay = min(delay * 2, max(RETRY_CAP_SECONDS, self.settings.embedding_retry_seconds))
 
@@ -159,12 +180,16 @@ class IndexingJob:
 
 class DatabaseIndexingJob(IndexingJob):
     """A uvicorn worker of `assistant serve --workers N`: the parent process ingests and embeds,
-    so this process reads progress from the database instead of keeping its own. Every worker
-    then reports the same state, and ``vectors_ready`` means embedded == chunks in SQL."""
+    so this process reads progress instead of keeping its own. The counts come from the database
+    (``vectors_ready`` means embedded == chunks in SQL); the parent's phase, failed files, errors,
+    attempts and next retry from the file it publishes (``parent_state``). Every worker then
+    reports the same state."""
 
-    def __init__(self, settings: Settings, index: Index, ttl_seconds: float = 2.0) -> None:
+    def __init__(self, settings: Settings, index: Index, ttl_seconds: float = 2.0,
+                 parent_state: Path | None = None) -> None:
         self._ttl = ttl_seconds  # /api/search reads the state on every request: a few COUNTs at most every 2 s
         self._checked = float("-inf")
+        self.parent_state = parent_state
         super().__init__(settings, index)
 
     @property
@@ -185,7 +210,30 @@ class DatabaseIndexingJob(IndexingJob):
     def _read_state(self) -> IndexingState:
         stats = self.index.stats()
         done = stats["embedded"] >= stats["chunks"]
-        # The parent commits the lexical index before it starts the workers. Its failures and retries are
-        # in its log only: here the phase stays "embedding" until every chunk has a vector.
-        return IndexingState(phase="ready" if done else "embedding", chunks_total=stats["chunks"],
-                             chunks_embedded=stats["embedded"], lexical_ready=True, vectors_ready=done)
+        # The parent commits the lexical index before it starts the workers.
+        state = IndexingState(phase="ready" if done else "embedding", chunks_total=stats["chunks"],
+                              chunks_embedded=stats["embedded"], lexical_ready=True, vectors_ready=done)
+        parent = self._read_parent()
+        if parent:
+            for name in ("files_total", "files_done", "files_failed", "errors", "started_at", "finished_at",
+                         "attempts", "retry_at"):
+                setattr(state, name, parent[name])
+            if not done and parent["phase"] == "error":
+                state.phase = "error"
+        return state
+
+    def _read_parent(self) -> dict | None:
+        """The parent's published state; None without one (an older parent, or `uvicorn` run by hand)."""
+        if self.parent_state is None:
+            return None
+        try:
+            data = json.loads(self.parent_state.read_text(encoding="utf-8"))
+            known = set(IndexingState.__dataclass_fields__)
+            if not isinstance(data, dict) or not known <= data.keys():
+                raise ValueError("not an indexing state")
+            return data
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("could not read the serving process's indexing progress from %s: %s", self.parent_state, exc)
+            return None

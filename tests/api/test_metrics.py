@@ -73,8 +73,8 @@ def test_two_workers_report_the_whole_service(hanoi_settings: Settings, tmp_path
 
         # Each worker's own share, from its file in the shared directory: the shares add up to the total
         # (how the kernel spread the 20 is not asserted: usually about half each).
-        (metrics_dir,) = tmp_path.glob("assistant-metrics-*")
+        (metrics_dir,) = tmp_path.glob("assistant-serve-*/metrics")
         shares = {f.stem.removeprefix("counter_"): healthz_total(MultiProcessCollector.merge([str(f)]))
                   for f in metrics_dir.glob("counter_*.db")}
         assert set(shares) == pids and sum(shares.values()) == before + 20, shares
-    assert not list(tmp_path.glob("assistant-metrics-*"))  # removed when the service stopped
+    assert not list(tmp_path.glob("assistant-serve-*"))  # removed when the service stopped

@@ -130,3 +130,37 @@ def test_stop_ends_the_wait_for_the_next_attempt(tmp_path, hanoi_dir):
     finally:
         job.stop()
         index.engine.dispose()
+
+
+def test_workers_show_the_parents_failure_and_next_retry(tmp_path, hanoi_dir, caplog):
+    """`serve --workers N`: the parent publishes its progress; a worker shows the parent's phase, error,
+    attempts and next retry beside the counts it reads from the database."""
+    from assistant.indexing import DatabaseIndexingJob
+
+    job, index = _failing_job(tmp_path, hanoi_dir, retry=60)
+    state_file = tmp_path / "run" / "indexing.json"
+    state_file.parent.mkdir()
+    job.state_file = state_file
+    worker = DatabaseIndexingJob(job.settings, index, ttl_seconds=0, parent_state=state_file)
+    try:
+        # Before the parent has published anything: the counts alone, still embedding.
+        st = worker.state
+        assert st.phase == "embedding" and st.retry_at is None and st.chunks_total == index.stats()["chunks"] > 0
+
+        job.embed_in_background()
+        wait_for(lambda: job.state.retry_at is not None, 30, "a retry scheduled after the failure")
+        st = worker.state
+        assert st.phase == "error" and st.attempts == 1 and st.retry_at == job.state.retry_at
+        assert st.errors == job.state.errors and st.errors[0].startswith("Embedding failed")
+        assert st.chunks_embedded == 0 and st.chunks_total == index.stats()["chunks"] and not st.vectors_ready
+        assert st.files_total == st.files_done == 1 and st.files_failed == 0
+
+        # A broken file is named in the log and the counts are still shown.
+        state_file.write_text("{not json", encoding="utf-8")
+        caplog.set_level(logging.WARNING, logger="assistant.indexing")
+        st = worker.state
+        assert st.phase == "embedding" and st.retry_at is None and st.chunks_total > 0
+        assert any(str(state_file) in r.getMessage() for r in caplog.records)
+    finally:
+        job.stop()
+        index.engine.dispose()

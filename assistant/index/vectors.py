@@ -170,9 +170,12 @@ class VectorStore:
             self._has_vectors = self.count() > 0
             if not self._has_vectors:
                 return []
-        res = self._call(lambda col: col.query(query_embeddings=[vector.tolist()], n_results=k, where=where,
+        # HNSW searches with max(ef_search, n_results) candidates: asking for more than k widens the search
+        # the same way on any collection and server, whatever ef_search it was created with.
+        n = max(k, self.settings.chroma_search_ef)
+        res = self._call(lambda col: col.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                                                include=["distances"]))
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0][:k], res["distances"][0][:k], strict=True)]
 
     def heartbeat(self) -> int:
         return int(self._call(lambda _col: self._client.heartbeat()))

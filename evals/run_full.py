@@ -26,7 +26,7 @@ from typing import Any
 from evals.gate import resolve
 from evals.runner import ROOT
 
-ALL_SYSTEMS = ["ours", "lexical", "dense", "naive_langchain"]
+ALL_SYSTEMS = ["ours", "rules", "lexical", "dense", "naive_langchain"]
 
 
 @dataclass(frozen=True)

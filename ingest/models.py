@@ -7,6 +7,7 @@ the index stores all three. Keeping them plain pydantic models lets every stage 
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -66,8 +67,17 @@ class ParsedDocument(BaseModel):
     text: str  # the normalised full text
 
 
+class UnitKind(StrEnum):
+    """What a searchable row is: an article chunk, or an answer unit inside it (``ingest.units``)."""
+
+    ARTICLE = "article"  # the whole Điều, or a run of its khoản when it is long
+    CLAUSE = "khoan"
+    POINT = "diem"
+    PARAGRAPH = "doan"  # a group of lines of a section or annex without khoản
+
+
 class Chunk(BaseModel):
-    """What is embedded and searched: an article or a run of its khoản."""
+    """What is embedded and searched: an article or a run of its khoản, or an answer unit."""
 
     chunk_id: str
     doc_id: str
@@ -77,3 +87,6 @@ class Chunk(BaseModel):
     clauses: list[str] = Field(default_factory=list)  # khoản numbers covered
     text: str  # body text without the path prefix
     embed_text: str  # path-prefixed text that stands alone
+    unit: UnitKind = UnitKind.ARTICLE
+    point: str | None = None  # điểm letter of a POINT unit
+    embed: bool = True  # False: searched lexically only (keeps the embedding cost of units bounded)

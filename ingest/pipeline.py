@@ -25,11 +25,12 @@ from ingest.legal import parse_structure
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_file
 from ingest.metadata import doc_id_for, extract_metadata, load_overrides, merge_metadata
 from ingest.models import Chunk, DocumentMetadata, ParsedDocument
+from ingest.units import document_units
 
 log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes so that re-ingestion rebuilds every document.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 
 @dataclass
@@ -122,7 +123,9 @@ def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest
         signature=structure.signature,
         text=loaded.text,
     )
-    chunks = chunk_document(doc_id, doc_label(metadata, doc_id), doc.articles, settings.chunk_max_chars)
+    label = doc_label(metadata, doc_id)
+    chunks = chunk_document(doc_id, label, doc.articles, settings.chunk_max_chars) + document_units(
+        doc_id, label, doc.articles, settings.unit_max_chars, settings.unit_embed_min_article_chars)
     source = SourceInfo(
         path=str(path.resolve()),
         format=loaded.format,

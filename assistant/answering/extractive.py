@@ -13,16 +13,17 @@ from urllib.parse import quote as urlquote
 
 from sqlalchemy import func, select
 
-from assistant.answering.asked import QUANTITY_WORDS, Asked, asked_kind, needs_quantity, states
 from assistant.answering.models import Citation
 from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
+from assistant.retrieval.asked import QUANTITY_WORDS, Asked, asked_kind, needs_quantity, states
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
 from assistant.settings import Settings
+from ingest.models import UnitKind
 
 DECLINE_TEXT = "Không tìm thấy căn cứ trong các văn bản hiện có để trả lời câu hỏi này."
 STATUS_PREFIX = "Tình trạng hiệu lực theo dữ liệu văn bản: "
@@ -102,9 +103,12 @@ class ExtractiveComposer:
     def stats(self) -> TermStats:
         """IDF statistics, rebuilt only when the chunk table changed (a cheap count checks it)."""
         with self.index.sessions() as s:
-            size = s.scalar(select(func.count()).select_from(ChunkRow)) or 0
+            # Article chunks only: answer units repeat their text and would halve every term's weight.
+            articles = ChunkRow.unit.is_(None) | (ChunkRow.unit == UnitKind.ARTICLE.value)
+            size = s.scalar(select(func.count()).select_from(ChunkRow).where(articles)) or 0
             if self._stats is None or size != self._stats_size:
-                self._stats, self._stats_size = TermStats(list(s.scalars(select(ChunkRow.text)))), size
+                texts = list(s.scalars(select(ChunkRow.text).where(articles)))
+                self._stats, self._stats_size = TermStats(texts), size
         return self._stats
 
     def should_decline(self, result: SearchResult) -> str | None:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.retrieval.search import QUESTION_WORDS
+from assistant.retrieval.asked import QUESTION_WORDS
 from assistant.textproc import fold, folded_syllables, syllables
 
 # Question words carry no content: they must not make a span look relevant.

@@ -94,6 +94,11 @@ class ChunkRow(Base):
     embed_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     access: Mapped[str] = mapped_column(String(100), default="public")
+    # Answer units (ingest/units.py) share the table: unit kind, điểm letter, and whether it is embedded.
+    # NULL unit = an article chunk (databases made before units existed).
+    unit: Mapped[str | None] = mapped_column(String(10))
+    point: Mapped[str | None] = mapped_column(String(5))
+    embed: Mapped[bool | None] = mapped_column()
 
 
 class ChunkVectorRow(Base):

@@ -23,7 +23,7 @@ from assistant.index import lexical
 from assistant.index.schema import ArticleRow, ChunkRow, ChunkVectorRow, DocumentRow
 from assistant.index.sql import init_schema, make_engine, session_factory
 from assistant.settings import Settings
-from ingest.models import Chunk, ParsedDocument
+from ingest.models import Chunk, ParsedDocument, UnitKind
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,15 @@ class VectorSyncResult:
     embedded: int = 0
     embed_seconds: float = 0.0
     write_seconds: float = 0.0
+
+
+def _embedded_rows():  # noqa: ANN202 - SQL expression
+    """Rows that get a vector: article chunks and the units marked for embedding (NULL = made before units)."""
+    return ChunkRow.embed.is_(None) | ChunkRow.embed.is_(True)
+
+
+def _is_unit():  # noqa: ANN202 - SQL expression
+    return ChunkRow.unit.is_not(None) & (ChunkRow.unit != UnitKind.ARTICLE.value)
 
 
 class Index:
@@ -139,7 +148,7 @@ class Index:
             carried = []
             for c in chunks:
                 art = articles[c.article_key]
-                meta = self.vector_metadata(doc.doc_id, art.part, art.kind, c.article_key, source.access)
+                meta = self.vector_metadata(doc.doc_id, art.part, art.kind, c.article_key, source.access, c.unit)
                 h = chunk_hash(c.embed_text, meta)
                 s.add(
                     ChunkRow(
@@ -155,6 +164,9 @@ class Index:
                         embed_text=c.embed_text,
                         content_hash=h,
                         access=source.access,
+                        unit=c.unit.value,
+                        point=c.point,
+                        embed=c.embed,
                     )
                 )
                 old = old_vectors.get(c.chunk_id)
@@ -166,10 +178,15 @@ class Index:
             lexical.write(s.connection(), rows)
 
     @staticmethod
-    def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str) -> dict[str, Any]:
+    def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str,
+                        unit: str | None = None) -> dict[str, Any]:
         """What Chroma filters on. Type/issuer/date filters become a doc_id list computed in SQL,
-        so a metadata correction does not force re-embedding."""
-        return {"doc_id": doc_id, "article_id": f"{doc_id}:{article_key}", "part": part, "kind": kind, "access": access}
+        so a metadata correction does not force re-embedding. Article chunks carry no "unit" key, so
+        their vectors (and hashes) are those made before answer units existed."""
+        meta = {"doc_id": doc_id, "article_id": f"{doc_id}:{article_key}", "part": part, "kind": kind, "access": access}
+        if unit and unit != UnitKind.ARTICLE:
+            meta["unit"] = str(unit)
+        return meta
 
     def _delete_document(self, s: Session, doc_id: str) -> None:
         lexical.delete_document(s.connection(), doc_id)
@@ -198,6 +215,7 @@ class Index:
             q = (
                 select(ChunkRow.id)
                 .outerjoin(ChunkVectorRow, ChunkVectorRow.chunk_id == ChunkRow.id)
+                .where(_embedded_rows())
                 .where(
                     (ChunkVectorRow.chunk_id.is_(None))
                     | (ChunkVectorRow.model != model)
@@ -258,7 +276,8 @@ class Index:
         return result
 
     def _row_metadata(self, row: ChunkRow) -> dict[str, Any]:
-        return self.vector_metadata(row.doc_id, row.part, row.kind, row.article_id.split(":", 1)[1], row.access)
+        return self.vector_metadata(row.doc_id, row.part, row.kind, row.article_id.split(":", 1)[1], row.access,
+                                    row.unit)
 
     # -- reads -------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
@@ -266,7 +285,9 @@ class Index:
             return {
                 "documents": s.scalar(select(func.count()).select_from(DocumentRow)) or 0,
                 "articles": s.scalar(select(func.count()).select_from(ArticleRow)) or 0,
-                "chunks": s.scalar(select(func.count()).select_from(ChunkRow)) or 0,
+                # What readiness compares with "embedded": the rows that get a vector.
+                "chunks": s.scalar(select(func.count()).select_from(ChunkRow).where(_embedded_rows())) or 0,
+                "units": s.scalar(select(func.count()).select_from(ChunkRow).where(_is_unit())) or 0,
                 "embedded": s.scalar(
                     select(func.count())
                     .select_from(ChunkVectorRow)

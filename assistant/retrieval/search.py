@@ -25,6 +25,7 @@ from assistant.index import lexical
 from assistant.index.schema import ArticleRow, ChunkRow, DocumentRow
 from assistant.index.store import Index
 from assistant.index.vectors import VectorStoreUnavailable
+from assistant.retrieval.asked import QUESTION_WORDS
 from assistant.retrieval.effect import (
     NumberForm,
     asks_effect,
@@ -36,6 +37,15 @@ from assistant.retrieval.effect import (
     says_repealed,
 )
 from assistant.retrieval.naming import document_name
+from assistant.retrieval.ranking import (
+    MODEL_PATH,
+    ArticleInfo,
+    Candidate,
+    QueryView,
+    Ranker,
+    aggregate_candidates,
+    feature_row,
+)
 from assistant.retrieval.references import (
     CatalogueEntry,
     ParsedReference,
@@ -49,14 +59,7 @@ from assistant.retrieval.thesaurus import load_thesaurus
 from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
 from assistant.settings import Settings
 from assistant.textproc import fold, folded_syllables, syllables, without_diacritics
-
-# Question words ("là gì", "bao nhiêu", "đúng hay sai") say nothing about the corpus.
-_QUESTION_WORDS_TEXT = """
-là gì nào những các thì có không được bao nhiêu lâu đâu ai sao thế như hay đúng sai theo quy định của về và
-hoặc với cho trong tại khi nếu này đó đã sẽ đang phải cần hỏi xin biết tôi em anh chị ạ nhé vậy ra trường hợp
-sau đây chọn câu trả lời nhất
-"""
-QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS_TEXT.split())
+from ingest.units import is_unit_id, split_unit_id
 
 
 @dataclass
@@ -91,6 +94,8 @@ class ArticleHit:
     clauses: list[str]
     validity: Validity
     pinned: bool = False
+    # The article's best answer units (khoản, điểm, paragraph groups), best first, for the answer layer.
+    units: list[UnitScore] = field(default_factory=list)
     # The whole article, for the answer composer (not part of a search result's JSON).
     article_text: str = field(default="", repr=False)
     article_clauses: list[dict] = field(default_factory=list, repr=False)
@@ -119,7 +124,23 @@ class ArticleHit:
             "validity_since": self.validity.since.isoformat() if self.validity.since else None,
             "replaced_by": self.validity.replaced_by,
             "pinned": self.pinned,
+            "units": [u.as_dict() for u in self.units],
         }
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    """An answer unit of a hit and how well it matched the question (0..1, lexical or dense)."""
+
+    unit_id: str
+    kind: str
+    clause: str | None
+    point: str | None
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.unit_id, "kind": self.kind, "clause": self.clause, "point": self.point,
+                "score": round(self.score, 4)}
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,42 @@ class NamedDocument:
     doc_id: str
     name: str
     validity: Validity
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What a question names and asks, fixed before any index is read."""
+
+    query: str
+    reference: ParsedReference
+    resolved: tuple[str, ...]  # documents the question names, that we hold and the caller may read
+    allowed: tuple[str, ...] | None  # documents the filters allow; None = all
+    access: tuple[str, ...] | None  # access labels of the caller; None = all
+    content_query: str  # abbreviations expanded (a named document we do not hold left out)
+    lexical_query: str  # … plus the legal terms of everyday words
+    dense_query: str
+    about_force: bool  # the question asks whether / since when a document is in force
+
+
+@dataclass
+class Generated:
+    """Candidate rows of one search: (chunk or unit id, score), best first, per side."""
+
+    lexical: list[tuple[str, float]] = field(default_factory=list)
+    dense: list[tuple[str, float]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    degraded: list[str] = field(default_factory=list)
+
+    def articles_only(self, n: int) -> Generated:
+        """Article chunks only, as the previous release searched."""
+        return Generated([r for r in self.lexical if not is_unit_id(r[0])][:n],
+                         [r for r in self.dense if not is_unit_id(r[0])][:n], self.timings, self.degraded)
+
+
+def final_order(scores: dict[str, float], pinned: list[str], effect: list[str]) -> list[str]:
+    """Stage 5: named articles, then effect articles, then the rest by score."""
+    head = list(dict.fromkeys([*pinned, *effect]))
+    return head + [a for a, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if a not in head]
 
 
 @dataclass
@@ -190,6 +247,7 @@ class Retriever:
         self._catalogue_sig: tuple | None = None
         self._checked_at = 0.0
         self._df: tuple[int, dict[str, int]] | None = None
+        self._ranker: Ranker | None = None
 
     # -- catalogue ---------------------------------------------------------------------------
     def _load_catalogue(self) -> None:
@@ -287,16 +345,15 @@ class Retriever:
             out.append(d.row.doc_id)
         return out
 
+    @property
+    def ranker(self) -> Ranker:
+        if self._ranker is None:
+            self._ranker = Ranker.load(self.settings.ranker_model or MODEL_PATH)
+        return self._ranker
+
     # -- search ------------------------------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        filters: SearchFilters | None = None,
-        mode: str = "hybrid",
-    ) -> SearchResult:
-        t_start = time.perf_counter()
-        timings: dict[str, float] = {}
+    def plan(self, query: str, filters: SearchFilters | None = None) -> QueryPlan:
+        """Stage 1: what the question names and asks, and the queries each side runs (frozen)."""
         self._load_catalogue()
         cfg = self.settings
         ref = parse_reference(query)
@@ -308,18 +365,25 @@ class Retriever:
         if not ref.years:
             # "Luật Tiếp cận thông tin" without a year means the one in force.
             resolved.sort(key=lambda d: self.validity(d).status != IN_FORCE)
-        n_cand = max(cfg.retrieval_candidates, k)
         # A named document we do not hold must not steer the search towards its type's texts.
         unresolved = bool(ref.docs) and not resolved
-        # A resolved reference is handled by pinning and boosts; its words stay in the query (measured:
-        # dropping "Điều 7" from the lexical query loses a little on both dev sets).
+        # A resolved reference is handled by pinning (and the named-document feature); its words stay in the
+        # query (measured: dropping "Điều 7" from the lexical query loses a little on both dev sets).
         content_query = strip_references(expanded, documents=True) if unresolved else expanded
         # The legal terms of everyday words help find the article; the coverage (and so the confidence)
         # stays that of the question as asked, so an added term the texts lack cannot lower it.
         lexical_query = load_thesaurus(cfg.thesaurus_path).expand(content_query) if cfg.thesaurus else content_query
         dense_query = strip_references(query, documents=True) if unresolved else query
+        return QueryPlan(query, ref, tuple(resolved), None if allowed is None else tuple(allowed),
+                         None if access is None else tuple(access), content_query, lexical_query, dense_query,
+                         asks_effect(query))
 
-        lex: dict[str, float] = {}
+    def generate(self, plan: QueryPlan, n: int, mode: str = "hybrid") -> Generated:
+        """Stage 2: candidate rows (article chunks and answer units) from the lexical and dense indexes."""
+        cfg = self.settings
+        out = Generated()
+        allowed = list(plan.allowed) if plan.allowed is not None else None
+        access = list(plan.access) if plan.access is not None else None
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
             with self.index.engine.connect() as conn:
@@ -327,53 +391,144 @@ class Retriever:
                     self._df = lexical.document_frequencies(conn)
                 weights = lexical.LexicalWeights(cfg.lexical_heading_weight, cfg.lexical_syllable_weight,
                                                  cfg.lexical_word_weight, cfg.lexical_folded_weight)
-                lex = dict(lexical.search(conn, lexical_query, n_cand, access=access, doc_ids=allowed, weights=weights,
-                                          df=self._df, max_df=cfg.lexical_max_df, keep=cfg.lexical_keep_terms))
-            timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
-        dense: dict[str, float] = {}
-        degraded: list[str] = []
+                out.lexical = lexical.search(conn, plan.lexical_query, n, access=access, doc_ids=allowed,
+                                             weights=weights, df=self._df, max_df=cfg.lexical_max_df,
+                                             keep=cfg.lexical_keep_terms)
+            out.timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
-            qvec = self.embedder.embed_query(dense_query)
-            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            qvec = self.embedder.embed_query(plan.dense_query)
+            out.timings["embed_ms"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             where = _chroma_where(access, allowed)
             if where != "none":
                 try:
-                    dense = dict(self.index.vectors.query(qvec, n_cand, where=where))
+                    out.dense = self.index.vectors.query(qvec, n, where=where)
                 except VectorStoreUnavailable:  # logged by the store; this answer is lexical only
-                    degraded.append("vectors")
-            timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+                    out.degraded.append("vectors")
+            out.timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+        return out
 
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        mode: str = "hybrid",
+        ranker: str | None = None,
+    ) -> SearchResult:
+        """``ranker`` overrides the setting ("learned" or "rules") for one search (the evals compare both)."""
+        t_start = time.perf_counter()
+        learned = (ranker or self.settings.ranker) == "learned" and mode == "hybrid"
+        plan = self.plan(query, filters)
+        n_cand = max(self.settings.retrieval_candidates, k)
+        gen = self.generate(plan, 2 * n_cand, mode)
+        if not learned:
+            # The previous release's fusion saw article chunks only, and is measured that way.
+            gen = gen.articles_only(n_cand)
         t0 = time.perf_counter()
+        if learned:
+            order, scores, per_article, pool, pinned = self._order_learned(plan, gen)
+            gen.timings["features_ms"] = (time.perf_counter() - t0) * 1000
+        else:
+            order, scores, per_article, pinned = self._order_rules(plan, gen, mode)
+            pool = None
+        hits = self._materialise(order[:k], scores, per_article, set(pinned), plan.reference, pool)
+        coverage = self._coverage(plan.content_query, hits[:3])
+        timings = gen.timings
+        timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
+        timings["total_ms"] = (time.perf_counter() - t_start) * 1000
+        timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
+        cfg = self.settings
+        resolved = list(plan.resolved)
+        return SearchResult(query, hits, plan.reference, resolved, timings, coverage=coverage,
+                            dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
+                            dense_ceiling=cfg.dense_ceiling, degraded=gen.degraded, dense_used=bool(gen.dense),
+                            named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]],
+                            about_force=plan.about_force)
+
+    def _heads(self, plan: QueryPlan, scores: dict[str, float]) -> tuple[list[str], list[str]]:
+        """Legal facts, not preferences: an article the question names is pinned; for a question about a
+        document's force, the effect articles (its repeal, its own entry into force) come first."""
+        allowed = list(plan.allowed) if plan.allowed is not None else None
+        access = list(plan.access) if plan.access is not None else None
+        resolved = list(plan.resolved)
+        pinned = self._pinned(plan.reference, resolved, allowed, access)
+        effect = (self._effect_articles(plan.query, plan.reference, resolved, scores, allowed, access)
+                  if plan.about_force else [])
+        return pinned, effect
+
+    def _order_rules(self, plan: QueryPlan, gen: Generated, mode: str
+                     ) -> tuple[list[str], dict[str, float], dict[str, dict[str, Any]], list[str]]:
+        """The previous release: weighted fusion of lexical and dense article scores, then hand-set factors."""
         per_article: dict[str, dict[str, Any]] = {}
-        for source, scores in (("lex", lex), ("dense", dense)):
-            for cid, sc in scores.items():
-                aid = cid.rsplit(":", 1)[0]
+        for source, rows in (("lex", gen.lexical), ("dense", gen.dense)):
+            for cid, sc in rows:
+                aid = split_unit_id(cid)[0]
                 entry = per_article.setdefault(aid, {"lex": 0.0, "dense": 0.0, "lex_chunk": None, "dense_chunk": None})
                 if sc > entry[source]:
                     entry[source], entry[f"{source}_chunk"] = sc, cid
         fused = self._fuse(per_article, mode)
-        self._apply_preferences(fused, ref, resolved)
-        pinned = self._pinned(ref, resolved, allowed, access)
-        about_force = asks_effect(query)
-        effect = self._effect_articles(query, ref, resolved, fused, allowed, access) if about_force else []
+        self._apply_preferences(fused, plan.reference, list(plan.resolved))
+        pinned, effect = self._heads(plan, fused)
         if effect:  # ahead of content matches, each scored as the best hit so none is cut as weak
             top = max(fused.values(), default=0.0) or 1.0
             fused.update((a, top) for a in effect)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         head = list(dict.fromkeys([*pinned, *effect]))
-        order = head + [a for a, _ in ranked if a not in head]
-        hits = self._materialise(order[:k], fused, per_article, set(pinned), ref)
-        coverage = self._coverage(content_query, hits[:3])
-        timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
-        timings["total_ms"] = (time.perf_counter() - t_start) * 1000
-        timings["search_ms"] = timings["total_ms"] - timings.get("embed_ms", 0.0)
-        return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
-                            dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
-                            dense_ceiling=cfg.dense_ceiling, degraded=degraded, dense_used=bool(dense),
-                            named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]],
-                            about_force=about_force)
+        return head + [a for a, _ in ranked if a not in head], fused, per_article, pinned
+
+    def candidates(self, plan: QueryPlan, gen: Generated) -> dict[str, Candidate]:
+        """Stage 3: one candidate per article — the best ``ranker_candidates`` of each side."""
+        cands = aggregate_candidates(gen.lexical, gen.dense)
+        keep = self.settings.ranker_candidates
+        by_lex = sorted((c for c in cands.values() if c.lex_rank is not None), key=lambda c: c.lex_rank)[:keep]
+        by_dense = sorted((c for c in cands.values() if c.dense_rank is not None), key=lambda c: c.dense_rank)[:keep]
+        return {c.article_id: c for c in [*by_lex, *by_dense]}
+
+    def features(self, plan: QueryPlan, pool: dict[str, Candidate]) -> tuple[list[str], list[list[float]]]:
+        """Stage 4: a FEATURES row per candidate article (ids in the same order)."""
+        infos = self._article_infos(list(pool))
+        n, df = self._df or (1, {})
+
+        def idf(term: str) -> float:
+            return math.log(1 + n / (1 + df.get(term, 0)))
+
+        view = QueryView.build(plan.content_query, idf, plan.resolved, plan.reference.articles, plan.about_force)
+        dense_best = max((max(c.dense_article, c.dense_unit) for c in pool.values()), default=0.0)
+        ids = [aid for aid in pool if aid in infos]
+        return ids, [feature_row(pool[aid], view, infos[aid], dense_best) for aid in ids]
+
+    def _order_learned(self, plan: QueryPlan, gen: Generated
+                       ) -> tuple[list[str], dict[str, float], dict[str, dict[str, Any]], dict[str, Candidate],
+                                  list[str]]:
+        """Stages 3–5: candidates, feature rows, the model's scores, the final order."""
+        pool = self.candidates(plan, gen)
+        pinned, effect = self._heads(plan, {a: 0.0 for a in pool})
+        for aid in [*pinned, *effect]:
+            pool.setdefault(aid, Candidate(aid))
+        ids, rows = self.features(plan, pool)
+        # The model's margin through a logistic: scores in 0..1 for the result.
+        scores = {aid: 1.0 / (1.0 + math.exp(-float(s))) for aid, s in zip(ids, self.ranker.score(rows), strict=True)}
+        order = final_order(scores, pinned, effect)
+        if effect:  # scored as the best hit so that none is cut as weak
+            top = max(scores.values(), default=0.0)
+            scores.update((a, top) for a in effect)
+        per_article = {aid: {"lex": max(c.lex_article, c.lex_unit), "dense": max(c.dense_article, c.dense_unit),
+                             "lex_chunk": c.best_lex_row, "dense_chunk": c.best_dense_row}
+                       for aid, c in pool.items()}
+        return order, scores, per_article, pool, pinned
+
+    def _article_infos(self, article_ids: list[str]) -> dict[str, ArticleInfo]:
+        if not article_ids:
+            return {}
+        cols = (ArticleRow.id, ArticleRow.doc_id, ArticleRow.kind, ArticleRow.part, ArticleRow.number,
+                ArticleRow.title, ArticleRow.heading_path, ArticleRow.text)
+        with self.index.sessions() as s:
+            rows = s.execute(select(*cols).where(ArticleRow.id.in_(article_ids))).all()
+        return {r.id: ArticleInfo(r.id, r.kind, r.part, r.number, r.title or "", tuple(r.heading_path or ()), r.text,
+                                  self.validity(r.doc_id).status == IN_FORCE)
+                for r in rows if r.doc_id in self._docs}
 
     def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
         if not hits or self._df is None:
@@ -508,9 +663,12 @@ class Retriever:
         per_article: dict[str, dict[str, Any]],
         pinned: set[str],
         ref: ParsedReference,
+        candidates: dict[str, Candidate] | None = None,
     ) -> list[ArticleHit]:
         if not order:
             return []
+        best_units = {aid: sorted(c.unit_scores.items(), key=lambda kv: -kv[1])[:4]
+                      for aid, c in (candidates or {}).items() if aid in order}
         with self.index.sessions() as s:
             arts = {a.id: a for a in s.scalars(select(ArticleRow).where(ArticleRow.id.in_(order)))}
             want_chunks = []
@@ -519,6 +677,7 @@ class Retriever:
                 want_chunks.append(e.get("dense_chunk") or e.get("lex_chunk") or f"{aid}:0")
                 if e.get("lex_chunk"):
                     want_chunks.append(e["lex_chunk"])
+                want_chunks.extend(u for u, _ in best_units.get(aid, []))
             chunks = {c.id: c for c in s.scalars(select(ChunkRow).where(ChunkRow.id.in_(want_chunks)))}
         top = max(fused.values(), default=1.0) or 1.0
         hits = []
@@ -554,6 +713,8 @@ class Retriever:
                     clauses=(chunk.clauses if chunk else []),
                     validity=self.validity(art.doc_id),
                     pinned=aid in pinned,
+                    units=[UnitScore(u, chunks[u].unit or "", (chunks[u].clauses or [None])[0], chunks[u].point, sc)
+                           for u, sc in best_units.get(aid, []) if u in chunks],
                     article_text=art.text,
                     article_clauses=art.clauses or [],
                 )
@@ -594,3 +755,4 @@ def percentile(values: list[float], p: float) -> float:
     s = sorted(values)
     idx = min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))
     return s[idx]
+

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answering.asked import Asked, asked_kind, states
+from assistant.retrieval.asked import Asked, asked_kind, states
 
 
 @pytest.mark.parametrize(

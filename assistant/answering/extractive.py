@@ -13,12 +13,13 @@ from urllib.parse import quote as urlquote
 
 from sqlalchemy import func, select
 
+from assistant.answering.facts import FactSpan, fact_spans, referral, states_fact
 from assistant.answering.models import Citation
 from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
-from assistant.retrieval.asked import QUANTITY_WORDS, Asked, asked_kind, needs_quantity, states
+from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type
 from assistant.retrieval.naming import document_name
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
@@ -36,6 +37,27 @@ class Composition:
     declined: bool
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    answer_type: AnswerType | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The passage (and the span in it) that states the asked fact."""
+
+    hit: ArticleHit
+    unit: Unit
+    span: FactSpan
+    coverage: float
+
+
+# Questions only a passage stating such a fact can answer: otherwise the honest answer is a decline.
+QUANTITY_TYPES = frozenset({AnswerType.DURATION, AnswerType.AMOUNT, AnswerType.DATE})
+FACT_TYPES = QUANTITY_TYPES | {AnswerType.AUTHORITY, AnswerType.PLACE, AnswerType.DOSSIER}
+
+
+def _sentence(span: str) -> str:
+    """A span as the end of a sentence (the span itself is untouched)."""
+    return span.rstrip(" ,;:.")
 
 
 def article_label(hit_kind: str, number: str, part: str, title: str) -> str:
@@ -133,68 +155,99 @@ class ExtractiveComposer:
         else:
             chosen = [top] + [h for h in result.hits[1 : cfg.answer_max_articles]
                               if h.score >= cfg.answer_relative_score * top.score]
-        kind = None if top.pinned else asked_kind(question)
-        kind = kind if needs_quantity(kind) else None
+        stats = self.stats()
+        terms = query_terms(question)
+        atype = answer_type(question)
+        if top.pinned and not terms_beyond_reference(terms):
+            atype = AnswerType.ARTICLE  # "Điều 7 Luật Thủ đô": the article's content is what is asked
         # Named articles are answered as named; otherwise every retrieved article is read for names.
         if not top.pinned:
             # Texts one by one (each folded once and cached: the same articles come back), not joined.
             sources = [t for h in result.hits for t in (h.doc_title or "", h.article_text)]
             if any(not mentioned(name, sources) for name in proper_names(question)):
                 return self._decline(result, "unknown_name")
-        units = {h.article_id: article_units(h.article_text.split("\n", 1)[0], h.article_clauses)
-                 for h in (result.hits if kind else chosen)}
-        stats = self.stats()
-        terms = query_terms(question)
-        evidence: tuple[ArticleHit, Unit] | None = None
-        if kind:
-            # "bao nhiêu ngày?" is answered only by a passage on the subject that states a duration.
-            # The question's own numbers ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần
-            # trăm" name what is asked: neither is the subject the passage must be about.
-            subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
-            evidence = self._quantity_evidence(kind, subject, result.hits, units, stats)
-            if evidence is None:
-                return self._decline(result, "no_quantity")
-            if evidence[0].article_id not in {h.article_id for h in chosen}:
-                chosen = [*chosen[: cfg.answer_max_articles - 1], evidence[0]]
+        units = {h.article_id: article_units(h.article_text, h.article_clauses) for h in result.hits}
+        # The asked fact must be stated by a passage on the question's subject. The question's own numbers
+        # ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần trăm" name what is asked: neither is the
+        # subject the passage must be about.
+        subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
+        evidence = None if top.pinned else self._fact_evidence(atype, subject, result.hits, units, stats)
+        if evidence is None and not top.pinned and atype in FACT_TYPES:
+            return self._decline_missing_fact(result, atype, subject, units, stats)
+        if evidence and evidence.hit.article_id not in {h.article_id for h in chosen}:
+            chosen = [*chosen[: cfg.answer_max_articles - 1], evidence.hit]
         picks: list[tuple[ArticleHit, Unit]] = []
         for rank, hit in enumerate(chosen):
-            if hit.article_id not in units:
-                continue
             selected = self._select_units(hit, units[hit.article_id], terms, stats, result, first=rank == 0,
-                                          kind=kind)
-            if evidence and evidence[0].article_id == hit.article_id and evidence[1] not in selected:
-                selected = sorted([*selected[: cfg.answer_units_per_article - 1], evidence[1]], key=lambda u: u.order)
+                                          atype=atype)
+            if evidence and evidence.hit.article_id == hit.article_id and evidence.unit not in selected:
+                selected = sorted([*selected[: cfg.answer_units_per_article - 1], evidence.unit],
+                                  key=lambda u: u.order)
             picks.extend((hit, u) for u in selected)
         if not picks:
             return self._decline(result, "no_supporting_span")
-        citations: list[Citation] = []
-        lines: list[str] = []
-        for n, (hit, unit) in enumerate(picks, 1):
-            quote, cut = trim_quote(unit.text, cfg.answer_max_quote_chars)
-            label = article_label(hit.kind, hit.article_number, hit.part, hit.title)
-            cit = Citation(
-                n=n,
-                doc_id=hit.doc_id,
-                number=hit.doc_number,
-                title=hit.doc_title,
-                doc_label=doc_name(hit),
-                article=hit.article_number if hit.kind == "dieu" else None,
-                article_key=hit.article_key,
-                article_label=label,
-                clause=unit.clause,
-                point=unit.point,
-                quote=quote,
-                heading_path=hit.heading_path,
-                validity=hit.validity.status,
-                url=source_url(hit.doc_id, hit.article_key, hit.article_number, hit.part, hit.kind, unit.clause),
-            )
-            citations.append(cit)
-            where = " ".join(x for x in (f"điểm {unit.point}" if unit.point else "",
-                                          f"khoản {unit.clause}" if unit.clause else "", label) if x)
-            lines.append(f"- {where[0].upper()}{where[1:]} {doc_name(hit)}: “{quote}”{'…' if cut else ''} [{n}]")
-        docs = list(dict.fromkeys(doc_name(h) for h, _ in picks))
-        lead = (f"Theo {docs[0]}, nội dung liên quan như sau:" if len(docs) == 1
-                else "Theo các văn bản hiện có, nội dung liên quan như sau:")
+        if evidence:  # the passage that states the asked fact is [1]
+            picks.sort(key=lambda p: (p[0].article_id, p[1].order) != (evidence.hit.article_id, evidence.unit.order))
+        citations = [self._citation(n, hit, unit) for n, (hit, unit) in enumerate(picks, 1)]
+        lead = self._lead(atype, evidence, picks, citations, subject, stats)
+        lines = [lead, *self._quote_lines(picks, citations)]
+        notes = self._notes(result, picks, successor_names)
+        return Composition("\n".join([*lines, *notes]), citations, False, None, notes, answer_type=atype)
+
+    def _citation(self, n: int, hit: ArticleHit, unit: Unit) -> Citation:
+        quote, _ = trim_quote(unit.text, self.settings.answer_max_quote_chars)
+        return Citation(
+            n=n,
+            doc_id=hit.doc_id,
+            number=hit.doc_number,
+            title=hit.doc_title,
+            doc_label=doc_name(hit),
+            article=hit.article_number if hit.kind == "dieu" else None,
+            article_key=hit.article_key,
+            article_label=article_label(hit.kind, hit.article_number, hit.part, hit.title),
+            clause=unit.clause,
+            point=unit.point,
+            quote=quote,
+            heading_path=hit.heading_path,
+            validity=hit.validity.status,
+            url=source_url(hit.doc_id, hit.article_key, hit.article_number, hit.part, hit.kind, unit.clause),
+        )
+
+    def _lead(self, atype: AnswerType, evidence: Evidence | None, picks: list[tuple[ArticleHit, Unit]],
+              citations: list[Citation], subject: list[str], stats: TermStats) -> str:
+        """The answer's first line: the asked fact as a verbatim span with its [n]; for a question on what a
+        text says, its most relevant sentence."""
+        label = ANSWER_TYPE_LABELS[atype]
+        if evidence is not None:
+            return f"{label}: {_sentence(evidence.span.text)} [1]"
+        # No typed fact: the sentence of the quoted passages that covers the question best.
+        best: tuple[float, int, str] | None = None
+        for n, (_hit, unit) in enumerate(picks[:3], 1):
+            for span in fact_spans(atype, unit.text, self.settings.answer_lead_chars):
+                cov = coverage(subject, span.text, stats) - 0.05 * (n - 1)
+                if best is None or cov > best[0]:
+                    best = (cov, n, span.text)
+        if best is None:
+            return f"Theo {citations[0].doc_label}:"
+        return f"{label}: {_sentence(best[2])} [{best[1]}]"
+
+    def _quote_lines(self, picks: list[tuple[ArticleHit, Unit]], citations: list[Citation]) -> list[str]:
+        """Supporting quotes grouped per document, the document named once."""
+        lines = ["Căn cứ:"]
+        by_doc: dict[str, list[tuple[ArticleHit, Unit, Citation]]] = {}
+        for (hit, unit), cit in zip(picks, citations, strict=True):
+            by_doc.setdefault(cit.doc_label, []).append((hit, unit, cit))
+        for doc_label, items in by_doc.items():
+            lines.append(f"{doc_label}:")
+            for _hit, unit, cit in items:
+                where = " ".join(x for x in (f"điểm {unit.point}" if unit.point else "",
+                                              f"khoản {unit.clause}" if unit.clause else "", cit.article_label) if x)
+                cut = len(cit.quote) < len(trim_quote(unit.text, 10**9)[0])
+                lines.append(f"- {where[0].upper()}{where[1:]}: “{cit.quote}”{'…' if cut else ''} [{cit.n}]")
+        return lines
+
+    def _notes(self, result: SearchResult, picks: list[tuple[ArticleHit, Unit]],
+               successor_names: dict[str, str] | None) -> list[str]:
         notes = []
         stated = set()
         if result.about_force:  # "… còn hiệu lực không?": the status comes first among the notes
@@ -206,30 +259,61 @@ class ExtractiveComposer:
                 note = validity_note(hit, (successor_names or {}).get(hit.validity.replaced_by or ""))
                 if note and note not in notes:
                     notes.append(note)
-        text = "\n".join([lead, *lines, *notes])
-        return Composition(text, citations, False, None, notes)
+        return notes
 
-    def _quantity_evidence(self, kind: Asked, terms: list[str], hits: list[ArticleHit],
-                           units: dict[str, list[Unit]], stats: TermStats) -> tuple[ArticleHit, Unit] | None:
-        """The retrieved passage that states the asked kind of quantity and best covers the question,
-        read with its document and article titles (a unit alone often omits its subject)."""
-        best: tuple[float, ArticleHit, Unit] | None = None
-        for hit in hits:
-            if hit.article_id not in units:
-                continue
+    def _fact_evidence(self, atype: AnswerType, subject: list[str], hits: list[ArticleHit],
+                       units: dict[str, list[Unit]], stats: TermStats) -> Evidence | None:
+        """The retrieved passage that states the asked kind of fact and best covers the question's subject,
+        read with its document and article titles (a unit alone often omits its subject). Units the
+        retriever matched best, and better-ranked articles, are preferred on a tie."""
+        if atype not in FACT_TYPES and atype not in (AnswerType.YES_NO, AnswerType.EXCEPTION):
+            return None
+        best: tuple[float, Evidence] | None = None
+        for rank, hit in enumerate(hits):
             head = hit.article_text.split("\n", 1)[0]
             context = f"{hit.doc_title or ''} {head}\n"
-            for u in units[hit.article_id]:
-                if states(kind, u.text):
-                    cov = coverage(terms, context + u.text, stats)
-                    if best is None or cov > best[0]:
-                        best = (cov, hit, u)
-        if best is None or best[0] < self.settings.answer_quantity_min_coverage:
+            matched = {(u.clause, u.point) for u in hit.units[:2]}
+            for u in units.get(hit.article_id, []):
+                spans = fact_spans(atype, u.text, self.settings.answer_lead_chars)
+                if not spans:
+                    continue
+                if atype in (AnswerType.YES_NO, AnswerType.EXCEPTION) and not spans[0].excluding:
+                    continue  # only an excluding clause is put before the rule
+                cov = coverage(subject, context + u.text, stats)
+                score = cov - 0.03 * rank + (0.05 if (u.clause, u.point) in matched else 0.0)
+                if best is None or score > best[0]:
+                    # The span that best covers the subject; for a yes/no question, the excluding clause.
+                    span = spans[0] if atype not in FACT_TYPES else max(
+                        spans, key=lambda s: coverage(subject, s.text, stats))  # noqa: B023 - used at once
+                    best = (score, Evidence(hit, u, span, cov))
+        min_cov = self.settings.answer_quantity_min_coverage
+        if best is None or best[1].coverage < min_cov:
             return None
-        return best[1], best[2]
+        return best[1]
+
+    def _decline_missing_fact(self, result: SearchResult, atype: AnswerType, subject: list[str],
+                              units: dict[str, list[Unit]], stats: TermStats) -> Composition:
+        """No retrieved passage on the subject states the asked fact. When the closest one refers the matter
+        to another text ("theo quy định của pháp luật về …"), say which one governs it."""
+        reason = "no_quantity" if atype in QUANTITY_TYPES else "no_fact"
+        best: tuple[float, str] | None = None
+        for hit in result.hits[:3]:
+            for u in units.get(hit.article_id, []):
+                target = referral(u.text)
+                if target:
+                    cov = coverage(subject, u.text, stats)
+                    if best is None or cov > best[0]:
+                        best = (cov, target)
+        composition = self._decline(result, reason)
+        if best is not None and best[0] >= self.settings.answer_quantity_min_coverage:
+            composition.text = (f"Các văn bản hiện có không nêu cụ thể nội dung này; văn bản gần nhất dẫn chiếu "
+                                f"đến quy định của {best[1]} — văn bản này chưa có trong hệ thống. "
+                                + composition.text)
+            composition.reason = "referred"
+        return composition
 
     def _select_units(self, hit: ArticleHit, units: list[Unit], terms: list[str], stats: TermStats,
-                      result: SearchResult, first: bool, kind: Asked | None = None) -> list[Unit]:
+                      result: SearchResult, first: bool, atype: AnswerType = AnswerType.GENERAL) -> list[Unit]:
         cfg = self.settings
         if not units:
             return []
@@ -241,10 +325,11 @@ class ExtractiveComposer:
                 return wanted[: cfg.answer_units_per_article + 1]
         if hit.pinned and not terms_beyond_reference(terms):
             return sorted(units, key=lambda u: u.order)[: cfg.answer_units_per_article]
-        # A khoản that states the asked quantity is the answer's core; its neighbours are context.
-        bonus = {id(u): 0.2 for u in units if kind and states(kind, u.text)}
-        scored = sorted(((coverage(terms, u.text, stats) + bonus.get(id(u), 0.0), u) for u in units),
-                        key=lambda x: -x[0])
+        # A unit that states the asked kind of fact is the answer's core; the retriever's best units count too.
+        matched = {(u.clause, u.point): u.score for u in hit.units}
+        bonus = {id(u): (0.2 if atype in FACT_TYPES and states_fact(atype, u.text) else 0.0)
+                 + 0.1 * matched.get((u.clause, u.point), 0.0) for u in units}
+        scored = sorted(((coverage(terms, u.text, stats) + bonus[id(u)], u) for u in units), key=lambda x: -x[0])
         best = scored[0][0]
         if not first and best < cfg.answer_min_coverage:
             return []

@@ -43,6 +43,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     declined: bool = False
     decline_reason: str | None = None
+    answer_type: str | None = None  # what kind of fact was asked (assistant.retrieval.asked.AnswerType)
     mode: str = "extractive"  # extractive | llm | llm-fallback
     flagged: bool = False  # the LLM produced markers or quotes that failed verification
     notes: list[str] = Field(default_factory=list)

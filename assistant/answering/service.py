@@ -138,7 +138,8 @@ class AnswerService:
         answer = Answer(
             id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,
-            decline_reason=extractive.reason, mode="extractive", notes=extractive.notes,
+            decline_reason=extractive.reason, answer_type=extractive.answer_type, mode="extractive",
+            notes=extractive.notes,
             sources=[h.as_dict() | {"text": h.text[:500]} for h in result.hits[:5]],
             confidence=round(result.confidence, 4), degraded=result.degraded,
             conversation_id=ctx["conversation_id"],

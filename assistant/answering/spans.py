@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from assistant.retrieval.asked import QUESTION_WORDS
 from assistant.textproc import fold, folded_syllables, syllables
+from ingest.units import paragraph_groups
 
 # Question words carry no content: they must not make a span look relevant.
 STOPWORDS = QUESTION_WORDS
@@ -28,15 +29,24 @@ class Unit:
     order: int
 
 
-def article_units(head: str, clauses: list[dict], long_clause: int = 500) -> list[Unit]:
-    """Lead text, khoản, and the điểm of long khoản, in document order."""
+def article_units(article_text: str, clauses: list[dict], long_clause: int = 500) -> list[Unit]:
+    """Lead text, khoản, and the điểm of long khoản, in document order; an article without parsed
+    clauses is read from its body (line groups when long)."""
+    head, _, body = article_text.partition("\n")
+    if not clauses and body.strip():
+        clauses = [{"number": None, "text": body, "points": []}]
     units: list[Unit] = []
     order = 0
     for c in clauses:
         text = c.get("text", "")
         number = c.get("number")
         lines = text.split("\n")
-        if c.get("points") and len(text) > long_clause:
+        if not number and not c.get("points") and len(text) > 2 * long_clause:
+            # A section or annex without khoản (a procedure's cells one per line): its line groups.
+            for group in paragraph_groups(text, long_clause + 200):
+                units.append(Unit(None, None, group, order))
+                order += 1
+        elif c.get("points") and len(text) > long_clause:
             pieces: list[tuple[str | None, list[str]]] = [(None, [])]
             for line in lines:
                 m = _POINT_LINE.match(line)

@@ -103,12 +103,123 @@ def needs_quantity(kind: Asked | None) -> bool:
     return kind is not None and kind != Asked.NUMBER
 
 
+# Misspellings and chat shorthand of question words, on the folded question ("bao nhiu", "bn", "ko", "dc").
+_TYPOS = (
+    (re.compile(r"\bbao nh[ie]+u\b|\bbao nhieu\b|\bbn\b"), "bao nhieu"),
+    (re.compile(r"\b(?:ko|k|hok|hong|khg|kh)\b(?=\s*\??\s*$)|\bko\b"), "khong"),
+    (re.compile(r"\b(?:dc|dk)\b"), "duoc"),
+)
+
+
+def folded_question(question: str) -> str:
+    """The question folded, its misspelt question words put right: what the folded patterns read."""
+    q = re.sub(r"\s+", " ", fold(question)).strip()
+    for pattern, fixed in _TYPOS:
+        q = pattern.sub(fixed, q)
+    return q
+
+
 def asked_kind(question: str) -> Asked | None:
+    """The quantity a question asks for. Read with diacritics when it has them; when nothing matches (a
+    misspelt "bao nhiu"), or it has none, its folded form is read with the folded patterns."""
     q = nfc(question).lower()
-    for kind, pattern in _KINDS_FOLDED if without_diacritics(q) else _KINDS:
-        if pattern.search(q):
+    folded = folded_question(q)
+    if not without_diacritics(q):
+        for kind, pattern in _KINDS:
+            if pattern.search(q):
+                return kind
+        if folded == re.sub(r"\s+", " ", fold(q)).strip():
+            return None  # no misspelt question word: folding would only confuse "máy" with "mấy"
+    for kind, pattern in _KINDS_FOLDED:
+        if pattern.search(folded):
             return kind
     return None
+
+
+class AnswerType(StrEnum):
+    """What kind of fact answers a question (codes on the wire; labels in ``ANSWER_TYPE_LABELS``)."""
+
+    DURATION = "duration"  # thời hạn, thời gian
+    AMOUNT = "amount"  # mức, số tiền, tỷ lệ
+    DATE = "date"  # ngày
+    COUNT = "count"  # số lượng, số lần, tuổi, điểm
+    AUTHORITY = "authority"  # cơ quan / người có thẩm quyền
+    PLACE = "place"  # nơi nộp, địa chỉ, cách thức nộp
+    DOSSIER = "dossier"  # hồ sơ, giấy tờ
+    STEPS = "steps"  # trình tự, các bước
+    CONDITION = "condition"  # điều kiện, đối tượng
+    EXCEPTION = "exception"  # có áp dụng trong trường hợp … không
+    YES_NO = "yes_no"  # có được … không
+    DEFINITION = "definition"  # X là gì
+    ARTICLE = "article"  # Điều N quy định gì
+    GENERAL = "general"
+
+
+# The answer line opens with this (Vietnamese, as users read it).
+ANSWER_TYPE_LABELS: dict[AnswerType, str] = {
+    AnswerType.DURATION: "Thời hạn",
+    AnswerType.AMOUNT: "Mức",
+    AnswerType.DATE: "Thời điểm",
+    AnswerType.COUNT: "Số lượng",
+    AnswerType.AUTHORITY: "Cơ quan có thẩm quyền",
+    AnswerType.PLACE: "Nơi nộp",
+    AnswerType.DOSSIER: "Hồ sơ",
+    AnswerType.STEPS: "Trình tự",
+    AnswerType.CONDITION: "Điều kiện",
+    AnswerType.EXCEPTION: "Quy định áp dụng",
+    AnswerType.YES_NO: "Quy định áp dụng",
+    AnswerType.DEFINITION: "Định nghĩa",
+    AnswerType.ARTICLE: "Nội dung",
+    AnswerType.GENERAL: "Nội dung",
+}
+
+_QUANTITY_TYPES: dict[Asked, AnswerType] = {
+    Asked.PERCENT: AnswerType.AMOUNT, Asked.MONEY: AnswerType.AMOUNT, Asked.AMOUNT: AnswerType.AMOUNT,
+    Asked.TIME_OF_DAY: AnswerType.DURATION, Asked.DURATION: AnswerType.DURATION, Asked.DATE: AnswerType.DATE,
+    Asked.SPEED: AnswerType.COUNT, Asked.POINTS: AnswerType.COUNT, Asked.AGE: AnswerType.COUNT,
+    Asked.NUMBER: AnswerType.COUNT,
+}
+
+# Folded patterns on the folded question (misspellings put right), first match wins.
+_TYPE_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [(t, re.compile(p)) for t, p in [
+    (AnswerType.ARTICLE, r"\bdieu \d+\w?\b.*\b(?:noi gi|quy dinh gi|noi ve gi|quy dinh nhung gi|noi dung"
+                         r"|ghi gi)\b"),
+    (AnswerType.DEFINITION, r"\bla gi\s*\??$|\bnghia la gi\b|\bduoc hieu (?:la|nhu the nao)\b|\bkhai niem\b"
+                            r"|\bdinh nghia\b"),
+    (AnswerType.DOSSIER, r"\bho so\b.*\b(?:gom|bao gom|can|phai co|nhung gi|gi)\b|\b(?:can|phai|chuan bi|nop)\b.*"
+                         r"\b(?:giay to|ho so)\b.*\b(?:gi|nao)\b|\bgiay to (?:gi|nao)\b|\bthanh phan ho so\b"),
+    (AnswerType.PLACE, r"\bo dau\b|\bnoi nao\b|\bcho nao\b|\bdia chi\b|\bnoi (?:nop|tiep nhan|giai quyet|lam)\b"
+                       r"|\bnop\b.*\b(?:qua|bang|theo) (?:cach|hinh thuc|phuong thuc) nao\b|\bcach thuc nop\b"
+                       r"|\bnop (?:truc tuyen|qua mang|online)\b.*\b(?:khong|duoc)\b"),
+    (AnswerType.AUTHORITY, r"\b(?:co quan|don vi|cap|nguoi|ben) nao\b|\bai (?:co tham quyen|quyet dinh|cap|ky"
+                           r"|ban hanh|phe duyet|chiu trach nhiem|la nguoi|giai quyet|to chuc|chu tri|duoc giao)\b"
+                           r"|\bthuoc tham quyen\b|\btham quyen\b.*\b(?:ai|nao|cua)\b|\bdo ai\b"
+                           r"|\bai\b.*\b(?:quyet dinh|cap|ky|phe duyet)\b"),
+    (AnswerType.STEPS, r"\btrinh tu\b|\bcac buoc\b|\bquy trinh\b|\bthu tuc\b.*\b(?:nhu the nao|ra sao|the nao)\b"
+                       r"|\blam (?:the nao|nhu the nao|sao) de\b|\bbuoc nao\b|\bcach (?:lam|thuc hien)\b"),
+    (AnswerType.EXCEPTION, r"\bco (?:ap dung|thuoc|bi|phai)\b.*\bkhong\b|\bngoai le\b|\btru truong hop\b"
+                           r"|\btruong hop\b.*\b(?:co|thi) (?:duoc|phai|bi)\b.*\bkhong\b"),
+    (AnswerType.CONDITION, r"\bdieu kien\b|\bdoi tuong\b|\btieu chuan\b|\bai (?:duoc|phai)\b|\btruong hop nao\b"
+                           r"|\bkhi nao (?:thi|duoc|phai)\b|\b(?:duoc|phai)\b.*\bkhi nao\b"),
+    (AnswerType.YES_NO, r"\b(?:co|duoc|phai|can|bat buoc)\b.*\b(?:khong|chua)\s*\??$|\bdung khong\b|\bphai khong\b"),
+]]
+
+
+def answer_type(question: str) -> AnswerType:
+    """What kind of fact answers the question: a quantity first (its own patterns), then who, where, which
+    documents, which steps, a definition, an exception, a condition, a yes/no — tolerant of missing diacritics
+    and misspelt question words."""
+    folded = folded_question(question)
+    article = _TYPE_PATTERNS[0]
+    if article[1].search(folded):
+        return article[0]
+    kind = asked_kind(question)
+    if kind is not None:
+        return _QUANTITY_TYPES[kind]
+    for t, pattern in _TYPE_PATTERNS[1:]:
+        if pattern.search(folded):
+            return t
+    return AnswerType.GENERAL
 
 
 @lru_cache(maxsize=8192)

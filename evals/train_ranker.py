@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
                                          ArticleRow.part, ArticleRow.title, ArticleRow.text, ArticleRow.clauses)
                                   .order_by(ArticleRow.doc_id, ArticleRow.ordinal)))
         numbers = {a.id: (a.doc_id, a.number) for a in arts}
-        shorts = {d: retriever.display_name(d) for d in retriever.doc_ids()}
+        # How people name a document: its type and number ("Nghị định 170/2025/NĐ-CP").
+        shorts = {d: " ".join(x for x in (doc.row.doc_type, doc.row.number) if x)
+                  for d, doc in retriever.catalogue().items()}
         generated = generate(((a.doc_id, shorts.get(a.doc_id, ""), a.number, a.title, a.text, a.clauses or [])
                               for a in arts if not a.part.startswith(("mau", "phu-luc"))),
                              seed=SEED, per_article=args.per_article)

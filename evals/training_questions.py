@@ -31,6 +31,7 @@ _ABBREVIATIONS = (
     ("cán bộ, công chức", "CBCC"), ("Nghị định", "NĐ"), ("Quyết định", "QĐ"), ("Nghị quyết", "NQ"),
     ("thành phố", "TP"), ("Thành phố", "TP"),
 )
+_FUNCTION_WORDS = frozenset(["của", "các", "những", "được", "và", "trong", "theo", "đối", "với", "về", "cho", "tại", "là", "thì", "mà", "do", "bởi", "này", "đó"])
 _KHOAN_HEAD = re.compile(r"^(?:\d{1,3}\.|[a-zđ]\))\s+")
 _DEFINITION = re.compile(r"^(?:\d{1,3}\.\s+)?([^.:;\n]{3,80}?)\s+là\s+", re.U)
 _BODY = re.compile(r"\b(?:Ủy ban nhân dân|Chủ tịch|Sở|Bộ|Hội đồng|cơ quan|Trung tâm|Thủ tướng)\b")
@@ -65,11 +66,9 @@ def _clip_words(text: str, rng: random.Random, lo: int = 6, hi: int = 16) -> str
     """The opening words of a passage up to its first clause break, some words dropped."""
     text = _KHOAN_HEAD.sub("", text.strip().split("\n", 1)[0])
     text = re.split(r"[:;.]|, (?:trừ|trong đó|bao gồm)", text, maxsplit=1)[0]
-    words = text.split()
-    words = words[: rng.randint(lo, hi)]
-    if len(words) > 6:
-        drop = {rng.randrange(len(words)) for _ in range(len(words) // 6)}
-        words = [w for i, w in enumerate(words) if i not in drop]
+    words = text.split()[: rng.randint(lo, hi)]
+    # People leave out function words, never half of a compound ("cơ quan", "hồ sơ"): only those are dropped.
+    words = [w for w in words if w.lower() not in _FUNCTION_WORDS or rng.random() < 0.5]
     return " ".join(words).strip(" ,")
 
 

@@ -89,6 +89,12 @@ def article_units(doc_id: str, doc_label: str, article: Article, max_chars: int 
         groups = paragraph_groups(body, max_chars) if len(article.text) > max_chars else []
         if len(groups) >= 2:
             pieces.extend((f"p{i + 1}", UnitKind.PARAGRAPH, [], None, g) for i, g in enumerate(groups))
+    # A number repeated inside one article (a plan's "1." under two headings) keeps its ids apart.
+    seen: dict[str, int] = {}
+    unique = []
+    for suffix, *rest in pieces:
+        seen[suffix] = seen.get(suffix, 0) + 1
+        unique.append((suffix if seen[suffix] == 1 else f"{suffix}-{seen[suffix]}", *rest))
     return [
         Chunk(
             chunk_id=f"{base}:{suffix}",
@@ -103,7 +109,7 @@ def article_units(doc_id: str, doc_label: str, article: Article, max_chars: int 
             point=point,
             embed=embed_units and kind != UnitKind.POINT,
         )
-        for i, (suffix, kind, clauses, point, text) in enumerate(pieces)
+        for i, (suffix, kind, clauses, point, text) in enumerate(unique)
         if text.strip()
     ]
 

@@ -56,6 +56,8 @@ def check_question(request: Request, question: str) -> None:
     limit = request.app.state.settings.max_question_chars
     if len(question) > limit:
         raise as_http_exception(TrustError(422, "question_too_long", limit=limit))
+    if not any(ch.isalnum() for ch in question):  # only spaces or punctuation: nothing to search for
+        raise as_http_exception(TrustError(422, "question_empty"))
 
 
 def _observe(request: Request, answer: Answer) -> None:

@@ -291,6 +291,11 @@ class Retriever:
         self._checked_at = 0.0
         self._load_catalogue()
 
+    def catalogue(self) -> dict[str, _Doc]:
+        """The documents held, by id (refreshed from SQL when it changed)."""
+        self._load_catalogue()
+        return dict(self._docs)
+
     def doc_ids(self) -> list[str]:
         self._load_catalogue()
         return list(self._docs)

@@ -22,6 +22,7 @@ MESSAGES = {
     "origin_not_allowed": "Khoá widget này không được phép dùng trên trang hiện tại (nguồn trang không có trong "
                           "danh sách đã đăng ký).",
     "body_too_large": "Nội dung yêu cầu quá lớn (tối đa {limit} byte).",
+    "question_empty": "Câu hỏi chưa có nội dung. Vui lòng nhập câu hỏi bằng chữ.",
     "question_too_long": "Câu hỏi quá dài (tối đa {limit} ký tự). Vui lòng rút gọn câu hỏi.",
     "history_too_long": "Lịch sử hội thoại quá dài (tối đa {limit} tin nhắn). Vui lòng bắt đầu hội thoại mới.",
     "rate_limited": "Anh/chị đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng thử lại sau {retry_after} giây.",

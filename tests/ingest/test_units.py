@@ -48,3 +48,12 @@ def test_section_without_khoan_is_cut_into_line_groups_at_sub_headings() -> None
 def test_unit_ids_read_like_chunk_ids() -> None:
     assert split_unit_id("doc:qd:dieu-2:k3a") == ("doc:qd:dieu-2", "k3a")
     assert is_unit_id("doc:dieu-7:k2") and is_unit_id("doc:section-I:p1") and not is_unit_id("doc:dieu-7:0")
+
+
+def test_a_repeated_khoan_number_keeps_unit_ids_unique() -> None:
+    k = [Clause(number="1", text="1. Về dữ liệu: xây dựng cơ sở dữ liệu dân cư."),
+         Clause(number="2", text="2. Về nền tảng: triển khai nền tảng số."),
+         Clause(number="1", text="1. Về nguồn lực: bố trí kinh phí thực hiện.")]
+    art = _article("II. NHIỆM VỤ\n" + "\n".join(c.text for c in k), k, kind="section", number="II")
+    ids = [u.chunk_id for u in article_units("kh", "KH 1", art)]
+    assert ids == ["kh:section-II:k1", "kh:section-II:k2", "kh:section-II:k1-2"]

@@ -161,3 +161,13 @@ def test_database_outage_is_a_clear_503(trust_index, keys, monkeypatch):
         monkeypatch.setattr(app.state.auth.keys, "sessions", down)
         r = client.get("/api/documents", headers=auth(keys["staff"]))
         assert r.status_code == 503 and r.json()["error"]["code"] == "auth_unavailable"
+
+
+def test_a_question_of_only_spaces_or_punctuation_is_a_422(trust_index, keys):
+    with TestClient(create_app(secured(trust_index))) as client:
+        for question in ("   ", "?!…", " ... ??"):
+            for r in (client.post("/api/chat", json={"question": question}, headers=auth(keys["staff"])),
+                      client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": question}]},
+                                  headers=auth(keys["staff"]))):
+                assert r.status_code == 422 and r.json()["error"]["code"] == "question_empty", question
+                assert "chưa có nội dung" in r.json()["error"]["message"]

@@ -31,8 +31,10 @@ _ABBREVIATIONS = (
     ("cán bộ, công chức", "CBCC"), ("Nghị định", "NĐ"), ("Quyết định", "QĐ"), ("Nghị quyết", "NQ"),
     ("thành phố", "TP"), ("Thành phố", "TP"),
 )
-_FUNCTION_WORDS = frozenset(
-    ["của", "các", "những", "được", "và", "trong", "theo", "đối", "với", "về", "cho", "tại", "là", "thì", "mà", "do", "bởi", "này", "đó"])
+_FUNCTION_WORDS = frozenset([
+    "của", "các", "những", "được", "và", "trong", "theo", "đối", "với", "về", "cho", "tại", "là", "thì", "mà",
+    "do", "bởi", "này", "đó",
+])
 _KHOAN_HEAD = re.compile(r"^(?:\d{1,3}\.|[a-zđ]\))\s+")
 _DEFINITION = re.compile(r"^(?:\d{1,3}\.\s+)?([^.:;\n]{3,80}?)\s+là\s+", re.U)
 _BODY = re.compile(r"\b(?:Ủy ban nhân dân|Chủ tịch|Sở|Bộ|Hội đồng|cơ quan|Trung tâm|Thủ tướng)\b")

@@ -19,7 +19,7 @@ from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
-from assistant.retrieval.naming import document_name
+from assistant.retrieval.naming import document_name, unit_label
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
 from assistant.settings import Settings
@@ -37,12 +37,8 @@ class Composition:
     notes: list[str] = field(default_factory=list)
 
 
-def article_label(hit_kind: str, number: str, part: str, title: str) -> str:
-    if hit_kind == "dieu":
-        return f"Điều {number}" + (" của Quyết định ban hành" if part == "qd" else "")
-    if hit_kind == "annex":
-        return title or "Phụ lục"
-    return f"Mục {number}"
+def article_label(hit_kind: str, number: str, part: str, title: str, heading_path: list[str] | None = None) -> str:
+    return unit_label(hit_kind, number, part, title, heading_path or ())  # naming.py owns every label
 
 
 def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str, clause: str | None) -> str:
@@ -167,7 +163,7 @@ class ExtractiveComposer:
         lines: list[str] = []
         for n, (hit, unit) in enumerate(picks, 1):
             quote, cut = trim_quote(unit.text, cfg.answer_max_quote_chars)
-            label = article_label(hit.kind, hit.article_number, hit.part, hit.title)
+            label = article_label(hit.kind, hit.article_number, hit.part, hit.title, hit.heading_path)
             cit = Citation(
                 n=n,
                 doc_id=hit.doc_id,

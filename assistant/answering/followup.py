@@ -269,6 +269,11 @@ class _Earlier:
 def _earlier(text: str) -> _Earlier:
     p = _parse(text)
     whole = p.text.rstrip(" ?.!")
+    head, colon, tail = whole.partition(": ")
+    if colon and head and tail:  # a question this module wrote: "Thủ tục …: thời hạn là bao lâu"
+        doc = p.span(*p.docs[-1]) if p.docs else ""
+        ref = p.span(*p.refs[-1]) if p.refs else ""
+        return _Earlier(whole, head, tail, doc, ref)
     content = [k for k, a in enumerate(p.ask) if not a]
     if not content:
         return _Earlier(whole, whole, "", "", "")
@@ -304,8 +309,18 @@ def _tail_for(p: _Parsed, a: int, b: int) -> str:
     return tail
 
 
+def _inner(text: str) -> str:
+    """A phrase put inside a sentence: "Thủ tục …" → "thủ tục …", "Khoản 2 Điều 19" → "khoản 2 Điều 19";
+    names ("Luật Hộ tịch", "UBND") keep their capitals."""
+    first = fold(text.split(" ", 1)[0]) if text else ""
+    if first in ("luat", "nghi", "quyet", "thong", "ke", "dieu", "bo", "phap", "hien") or not text[1:2].islower():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def _merge_ref(new: str, old: str) -> str:
     """"khoản 3" after "khoản 2 Điều 19" is "khoản 3 Điều 19"; "điểm b" after it, "điểm b khoản 2 Điều 19"."""
+    old = _inner(old)
     new_words, old_f = fold(new).split(), fold(old)
     if "dieu" in new_words or not old:
         return new
@@ -332,7 +347,7 @@ def _antecedent(role: str, prev: _Earlier) -> str:
     if role == "procedure":
         return prev.subject if fold(prev.subject).startswith("thu tuc") else f"thủ tục {prev.subject}"
     if role == "dossier":
-        return f"hồ sơ {prev.subject}"
+        return f"hồ sơ {_inner(prev.subject)}"
     return prev.subject
 
 
@@ -379,7 +394,7 @@ def rewrite(question: str, previous: str) -> Rewrite:
             return Rewrite(_question(prev.text), True, "anaphora", prev.subject, kept_ask=prev.ask)
         out, last = [], p.toks[i0].start
         for a, b, text in subs:
-            out += [p.text[last : p.toks[a].start], text]
+            out += [p.text[last : p.toks[a].start], text if a == i0 else _inner(text)]
             last = p.toks[b - 1].end
         out.append(p.text[last : p.toks[j0 - 1].end])
         return Rewrite(_question("".join(out)), True, "anaphora", prev.subject,
@@ -439,12 +454,34 @@ def rewrite(question: str, previous: str) -> Rewrite:
         else:
             text, old = f"{earlier} ({new_ref})", ""
         return Rewrite(_question(text), True, "new_subject", new_ref, ((old, new_ref),), kept_ask=prev.ask)
-    new_subject = p.span(content[0], content[-1] + 1)
-    text = _replace(earlier, prev.subject, new_subject)
-    if text == earlier:
-        text = f"{new_subject}: {prev.ask or earlier}"
-    return Rewrite(_question(text), True, "new_subject", new_subject, ((prev.subject, new_subject),),
-                   kept_ask=prev.ask)
+    new = p.span(content[0], content[-1] + 1)
+    old = _parallel(prev.subject, new)
+    if old is None:  # "Còn lộ trình thực hiện thì sao?": another side of the same subject
+        ask = _after_colon(body) + _tail_for(p, i0, j0)
+        return Rewrite(_question(f"{prev.subject}: {ask}"), True, "ellipsis", prev.subject,
+                       (("", prev.subject),), kept_ask=ask)
+    text = _replace(earlier, old, new)
+    return Rewrite(_question(text), True, "new_subject", new, ((old, new),), kept_ask=prev.ask)
+
+
+def _parallel(subject: str, new: str) -> str | None:
+    """The part of the earlier subject that a new one stands in for, aligned on a shared word:
+    "đăng ký khai sinh" for "đăng ký khai tử" in "Thủ tục đăng ký khai tử", "viên chức" for "công chức" in
+    "xử lý kỷ luật công chức". None when they share no word (the new words then ask about the subject)."""
+    old_words = list(_TOKEN.finditer(subject))
+    new_words = [fold(m.group()) for m in _TOKEN.finditer(new)]
+    keys = [fold(m.group()) for m in old_words]
+    if not old_words or not new_words:
+        return None
+    doc = next((k for k, w in enumerate(keys) if w in ("theo", "tai")), len(keys))  # "… theo Quyết định 74"
+    if new_words[0] in keys[:doc]:  # the same head: from it to the end of the topic
+        a = keys.index(new_words[0])
+        return subject[old_words[a].start() : old_words[doc - 1].end()]
+    if new_words[-1] in keys[:doc]:  # the same last word: as many words before it as the new one has
+        b = max(k for k in range(doc) if keys[k] == new_words[-1])
+        a = max(0, b - len(new_words) + 1)
+        return subject[old_words[a].start() : old_words[b].end()]
+    return None
 
 
 def resolve(question: str, earlier: Sequence[str]) -> Rewrite:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from assistant.answering.extractive import STATUS_PREFIX, ExtractiveComposer, doc_name, source_url
+from assistant.answering.extractive import STATUS_PREFIX, ExtractiveComposer, article_label, doc_name, source_url
 from assistant.answering.followup import Rewrite, resolve, rewrite
 from assistant.answering.models import Answer, Citation, Source
 from assistant.index.schema import AnswerRow, ConversationRow, MessageRow
@@ -90,7 +90,7 @@ class AnswerService:
         for n, h in enumerate(result.hits[: self.settings.llm_sources], 1):
             whole = h.article_text and len(h.article_text) <= self.settings.llm_source_chars
             text = h.article_text if whole else h.text
-            label = f"Điều {h.article_number}" if h.kind == "dieu" else (h.title or h.article_number)
+            label = article_label(h.kind, h.article_number, h.part, h.title, h.heading_path)
             out.append(Source(
                 n=n, doc_id=h.doc_id, number=h.doc_number, title=h.doc_title, doc_label=doc_name(h),
                 article=h.article_number if h.kind == "dieu" else None, article_key=h.article_key,

@@ -54,7 +54,6 @@ def api_keys(settings, roles: tuple[str, ...] = ("admin", "staff")) -> Iterator[
 
 from tests.answering.conftest import fake_llm  # noqa: E402,F401 - the fake OpenAI server fixture
 
-
 SMALL_HANOI = ("quyet-dinh-74-2025-QD-UBND-HN.txt", "nghi-quyet-57-2025-NQ-HDND-HN.txt",
                "nghi-quyet-76-2025-NQ-HDND-HN.txt")
 

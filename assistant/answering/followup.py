@@ -425,6 +425,12 @@ def rewrite(question: str, previous: str) -> Rewrite:
     docs = [(a, b) for a, b in p.docs if i0 <= a < j0]
     refs = [(a, b) for a, b in p.refs if i0 <= a < j0]
     beyond = [x for x in content if not any(a <= x < b for a, b in docs + refs)]
+    if not docs and not refs and marked and _echoes(p, beyond, prev.subject):
+        # "Thế thời hạn đăng ký là bao lâu?" after "Đăng ký khai tử ở đâu?": its only other words repeat the
+        # earlier subject, so it is an ellipsis of that subject
+        ask = _after_colon(body) + _tail_for(p, i0, j0)
+        return Rewrite(_question(f"{prev.subject}: {ask}"), True, "ellipsis", prev.subject,
+                       (("", prev.subject),), kept_ask=ask)
     if has_question and (beyond or docs):  # "Còn thủ tục kết hôn thì nộp ở đâu?": a question of its own
         text = body
         if refs and not docs and prev.doc:
@@ -462,6 +468,12 @@ def rewrite(question: str, previous: str) -> Rewrite:
                        (("", prev.subject),), kept_ask=ask)
     text = _replace(earlier, old, new)
     return Rewrite(_question(text), True, "new_subject", new, ((old, new),), kept_ask=prev.ask)
+
+
+def _echoes(p: _Parsed, words: list[int], subject: str) -> bool:
+    """Whether every one of these words of the follow-up is a word of the earlier subject."""
+    known = {fold(m.group()) for m in _TOKEN.finditer(subject)}
+    return bool(words) and all(fold(p.toks[x].text) in known for x in words)
 
 
 def _parallel(subject: str, new: str) -> str | None:

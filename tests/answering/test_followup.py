@@ -74,6 +74,14 @@ SEQUENCES = [
      "Tổ chức vùng phát thải thấp: tieu chi xac dinh nhu the nao?", "ellipsis"),
     (["Thủ tục đăng ký khai tử ở đâu?", "Còn thời hạn thì sao?", "Nếu quá hạn thì sao?"],
      "Thủ tục đăng ký khai tử: nếu quá hạn thì thời hạn là bao lâu?", "condition"),
+    # words that only repeat the earlier subject do not make a new one
+    (["Đăng ký khai tử ở đâu?", "Thế thời hạn đăng ký là bao lâu?"],
+     "Đăng ký khai tử: thời hạn đăng ký là bao lâu?", "ellipsis"),
+    (["Thời hiệu xử lý kỷ luật cán bộ, công chức theo Nghị định 172/2025/NĐ-CP là bao lâu?",
+      "Còn thời hạn xử lý kỷ luật thì sao?"],
+     "Xử lý kỷ luật cán bộ, công chức theo Nghị định 172/2025/NĐ-CP: thời hạn xử lý kỷ luật là bao lâu?", "ellipsis"),
+    (["Thời hạn đăng ký khai sinh là bao lâu?", "Còn khai tử thì sao?"],
+     "Thời hạn đăng ký khai tử là bao lâu?", "new_subject"),
     # a question of its own after a marker: the marker dropped, nothing substituted
     (["Thủ tục đăng ký khai tử ở đâu?", "Còn thủ tục đăng ký kết hôn thì nộp ở đâu?"],
      "Thủ tục đăng ký kết hôn thì nộp ở đâu?", "own_subject"),

@@ -27,6 +27,9 @@ def load_golden(path: Path) -> list[dict[str, Any]]:
             raise ValueError(f"{path.name}, dòng {n}: JSON không hợp lệ ({exc.msg})") from exc
         if "question" not in row:
             raise ValueError(f"{path.name}, dòng {n}: thiếu trường 'question'")
+        history = row.get("history")
+        if history is not None and not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
+            raise ValueError(f"{path.name}, dòng {n}: trường 'history' phải là danh sách các câu hỏi trước đó")
         row.setdefault("id", f"q{n}")
         row.setdefault("gold", [])
         row.setdefault("answerable", bool(row["gold"]))

@@ -100,11 +100,12 @@ _PRONOUNS = _Phrases("nó")
 # Question words: a text holding one asks something itself.
 _QUESTION_WORDS = _Phrases("gì", "nào", "ai", "đâu", "bao lâu", "bao nhiêu", "mấy", "sao", "không", "chưa",
                            "thế nào", "bao giờ", "hả")
-# Ask nouns and the question tail an ellipsis without question words gets ("còn thời hạn thì sao?").
+# Ask nouns and the question tail an ellipsis without question words gets ("còn thời hạn thì sao?"). A fee is
+# asked open ("như thế nào"): the answer may well be "miễn lệ phí", which states no amount.
 _DEFAULT_TAILS: list[tuple[_Phrases, str]] = [
     (_Phrases("thời hạn", "thời gian", "thời hiệu", "hạn", "thời hạn giải quyết", "thời gian giải quyết"),
      "là bao lâu"),
-    (_Phrases("lệ phí", "phí", "chi phí", "mức phạt", "mức chi", "mức thu", "mức", "tiền", "số tiền"), "là bao nhiêu"),
+    (_Phrases("lệ phí", "phí", "chi phí", "mức phạt", "mức chi", "mức thu", "mức", "tiền", "số tiền"), "như thế nào"),
     (_Phrases("hồ sơ", "giấy tờ", "thành phần hồ sơ", "thành phần"), "gồm những gì"),
     (_Phrases("nơi nộp", "nơi", "địa chỉ", "nộp", "nộp hồ sơ"), "ở đâu"),
     (_Phrases("người"), "là ai"),

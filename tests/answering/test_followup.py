@@ -23,7 +23,7 @@ SEQUENCES = [
     (["Thủ tục cấp giấy phép xây dựng nộp ở đâu?", "the thoi han giai quyet la bao lau"],
      "Thủ tục cấp giấy phép xây dựng: thoi han giai quyet la bao lau?", "ellipsis"),
     (["Thủ tục đăng ký khai tử ở đâu?", "con le phi thi sao"],
-     "Thủ tục đăng ký khai tử: le phi la bao nhieu?", "ellipsis"),
+     "Thủ tục đăng ký khai tử: le phi nhu the nao?", "ellipsis"),
     (["thu tuc dang ky khai tu o dau", "con thoi han thi sao"],
      "Thu tuc dang ky khai tu: thoi han la bao lau?", "ellipsis"),
     # a new subject keeps the earlier ask
@@ -68,7 +68,7 @@ SEQUENCES = [
      "Thủ tục đăng ký khai tử: nếu người chết ở nước ngoài thì nộp ở đâu?", "condition"),
     # chains: each turn resolved against the standalone form of the one before
     (["Thủ tục cấp giấy phép xây dựng nộp ở đâu?", "Thời hạn giải quyết là bao lâu?", "Còn lệ phí thì sao?"],
-     "Thủ tục cấp giấy phép xây dựng: lệ phí là bao nhiêu?", "ellipsis"),
+     "Thủ tục cấp giấy phép xây dựng: lệ phí như thế nào?", "ellipsis"),
     (["Điều kiện tổ chức vùng phát thải thấp là gì?", "Còn lộ trình thực hiện thì sao?",
       "the con tieu chi xac dinh thi sao"],
      "Tổ chức vùng phát thải thấp: tieu chi xac dinh nhu the nao?", "ellipsis"),

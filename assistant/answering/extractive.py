@@ -19,7 +19,7 @@ from assistant.answering.names import mentioned, proper_names
 from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
-from assistant.retrieval.naming import document_name, unit_label
+from assistant.retrieval.naming import document_full_name, document_name, unit_label
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
 from assistant.settings import Settings
@@ -49,6 +49,11 @@ def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str,
 
 def doc_name(hit: ArticleHit) -> str:
     return document_name(hit.doc_title, hit.doc_type, hit.doc_number, hit.doc_id)
+
+
+def doc_full_name(hit: ArticleHit) -> str:
+    """With the trích yếu: a list of closest documents says what each is about."""
+    return document_full_name(hit.doc_title, hit.doc_type, hit.doc_number, hit.doc_id)
 
 
 def trim_quote(text: str, limit: int) -> tuple[str, bool]:
@@ -244,7 +249,7 @@ class ExtractiveComposer:
         return sorted(keep, key=lambda u: u.order)
 
     def _decline(self, result: SearchResult, reason: str) -> Composition:
-        near = list(dict.fromkeys(doc_name(h) for h in result.hits[:5]))[:3]
+        near = list(dict.fromkeys(doc_full_name(h) for h in result.hits[:5]))[:3]
         text = DECLINE_TEXT
         if near:
             text += " Các văn bản gần nhất với câu hỏi: " + "; ".join(near) + "."

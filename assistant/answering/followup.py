@@ -14,9 +14,9 @@ A follow-up is one of:
   with its subject (or document, or reference) replaced: the old ask is kept;
 - a condition ("nếu … thì sao?") → earlier subject, the condition, the old ask.
 
-Markers are matched on folded text (no diacritics), so "con thoi han thi sao" works like "còn thời
-hạn thì sao"; the words written by the user are kept as typed. Anything else is not a follow-up and
-is returned unchanged.
+Words are compared as written when the question has diacritics ("tử" is not "từ") and folded when it
+was typed without them, so "con thoi han thi sao" works like "còn thời hạn thì sao"; the user's words
+are kept as typed. Anything else is not a follow-up and is returned unchanged.
 """
 
 from __future__ import annotations
@@ -24,8 +24,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from assistant.textproc import fold, nfc, without_diacritics
+
+
+class FollowUp(StrEnum):
+    NONE = "none"  # not a follow-up: the question as asked
+    ELLIPSIS = "ellipsis"  # only an ask: the earlier subject put in front
+    ANAPHORA = "anaphora"  # "thủ tục này", "văn bản đó": replaced by what they point at
+    NEW_SUBJECT = "new_subject"  # "Còn Luật Hộ tịch thì sao?": the earlier question about the new subject
+    CONDITION = "condition"  # "Nếu … thì sao?": the earlier subject and ask under the condition
+    OWN_SUBJECT = "own_subject"  # a marker before a question of its own: the marker dropped
 
 
 @dataclass(frozen=True)
@@ -34,33 +44,10 @@ class Rewrite:
 
     standalone: str
     is_follow_up: bool
-    kind: str = "none"  # none | ellipsis | anaphora | new_subject | condition | own_subject
+    kind: FollowUp = FollowUp.NONE
     subject: str = ""  # the earlier subject put in ("" when nothing was substituted)
     substituted: tuple[tuple[str, str], ...] = ()  # (follow-up words, what replaced them)
     kept_ask: str = ""  # the ask of the follow-up, or the earlier ask reused for a new subject
-
-
-@dataclass(frozen=True)
-class _Tok:
-    text: str  # as typed
-    folded: str  # the comparison key: lower case, and without diacritics when the question has none
-    start: int
-    end: int
-
-
-@dataclass
-class _Parsed:
-    """A question split into tokens, its marked ask words and its references."""
-
-    text: str
-    toks: list[_Tok]
-    folded_mode: bool = False  # typed without diacritics: every word is compared folded
-    ask: list[bool] = field(default_factory=list)
-    docs: list[tuple[int, int]] = field(default_factory=list)  # token ranges [i, j) naming a document
-    refs: list[tuple[int, int]] = field(default_factory=list)  # token ranges of Điều / khoản / điểm references
-
-
-_TOKEN = re.compile(r"\w+(?:[/.\-–]\w+)*")
 
 
 class _Phrases:
@@ -371,7 +358,7 @@ def rewrite(question: str, previous: str) -> Rewrite:
                 break
     prev = _earlier(previous)
     if i0 >= j0:  # "Thì sao?": the earlier question again
-        return Rewrite(_question(prev.text), bool(n_words), "ellipsis", prev.subject, kept_ask=prev.ask)
+        return Rewrite(_question(prev.text), bool(n_words), FollowUp.ELLIPSIS, prev.subject, kept_ask=prev.ask)
 
     # Anaphora: "thủ tục này", "văn bản đó", "khoản đó", "trường hợp trên", "nó".
     subs: list[tuple[int, int, str]] = []
@@ -392,13 +379,13 @@ def rewrite(question: str, previous: str) -> Rewrite:
     if subs:
         rest = [x for x in range(i0, j0) if not any(a <= x < b for a, b, _ in subs)]
         if not rest:  # "còn văn bản đó thì sao?": the earlier question
-            return Rewrite(_question(prev.text), True, "anaphora", prev.subject, kept_ask=prev.ask)
+            return Rewrite(_question(prev.text), True, FollowUp.ANAPHORA, prev.subject, kept_ask=prev.ask)
         out, last = [], p.toks[i0].start
         for a, b, text in subs:
             out += [p.text[last : p.toks[a].start], text if a == i0 else _inner(text)]
             last = p.toks[b - 1].end
         out.append(p.text[last : p.toks[j0 - 1].end])
-        return Rewrite(_question("".join(out)), True, "anaphora", prev.subject,
+        return Rewrite(_question("".join(out)), True, FollowUp.ANAPHORA, prev.subject,
                        tuple((p.span(a, b), text) for a, b, text in subs), kept_ask=p.span(i0, j0))
 
     body = p.span(i0, j0)
@@ -410,14 +397,14 @@ def rewrite(question: str, previous: str) -> Rewrite:
             ask = _after_colon(body)
         else:  # "Nếu … thì sao?": the earlier ask under the condition
             ask = f"nếu {p.span(i0 + n, j0)} thì {prev.ask or 'sao'}"
-        return Rewrite(_question(f"{prev.subject}: {ask}"), True, "condition", prev.subject,
+        return Rewrite(_question(f"{prev.subject}: {ask}"), True, FollowUp.CONDITION, prev.subject,
                        (("", prev.subject),), kept_ask=ask)
 
     if not content:  # an ellipsis, only an ask: "Thế thời hạn là bao lâu?", "nộp ở đâu?"
         if not marked and n_words > 10:
             return Rewrite(q, False)
         ask = _after_colon(body) + _tail_for(p, i0, j0)
-        return Rewrite(_question(f"{prev.subject}: {ask}"), True, "ellipsis", prev.subject,
+        return Rewrite(_question(f"{prev.subject}: {ask}"), True, FollowUp.ELLIPSIS, prev.subject,
                        (("", prev.subject),), kept_ask=ask)
 
     if not marked:
@@ -430,14 +417,14 @@ def rewrite(question: str, previous: str) -> Rewrite:
         # "Thế thời hạn đăng ký là bao lâu?" after "Đăng ký khai tử ở đâu?": its only other words repeat the
         # earlier subject, so it is an ellipsis of that subject
         ask = _after_colon(body) + _tail_for(p, i0, j0)
-        return Rewrite(_question(f"{prev.subject}: {ask}"), True, "ellipsis", prev.subject,
+        return Rewrite(_question(f"{prev.subject}: {ask}"), True, FollowUp.ELLIPSIS, prev.subject,
                        (("", prev.subject),), kept_ask=ask)
     if has_question and (beyond or docs):  # "Còn thủ tục kết hôn thì nộp ở đâu?": a question of its own
         text = body
         if refs and not docs and prev.doc:
             ref = p.span(*refs[-1])
             text = _replace(body, ref, f"{ref} {prev.doc}")
-        return Rewrite(_question(text), True, "own_subject", kept_ask=body)
+        return Rewrite(_question(text), True, FollowUp.OWN_SUBJECT, kept_ask=body)
 
     # A new subject and the earlier ask: "Còn Luật Hộ tịch thì sao?", "còn khoản 3?", "còn khai sinh?"
     earlier = prev.text
@@ -451,7 +438,7 @@ def rewrite(question: str, previous: str) -> Rewrite:
             text, done = f"{earlier} theo {new_doc}", (("", new_doc),)
         if refs:
             text = _replace(text, new_doc, f"{p.span(*refs[-1])} {new_doc}")
-        return Rewrite(_question(text), True, "new_subject", new_doc, done, kept_ask=prev.ask)
+        return Rewrite(_question(text), True, FollowUp.NEW_SUBJECT, new_doc, done, kept_ask=prev.ask)
     if refs and not beyond:
         new_ref = _merge_ref(p.span(*refs[-1]), prev.ref)
         if prev.ref:
@@ -460,15 +447,15 @@ def rewrite(question: str, previous: str) -> Rewrite:
             text, old = _replace(earlier, prev.doc, f"{new_ref} {prev.doc}"), ""
         else:
             text, old = f"{earlier} ({new_ref})", ""
-        return Rewrite(_question(text), True, "new_subject", new_ref, ((old, new_ref),), kept_ask=prev.ask)
+        return Rewrite(_question(text), True, FollowUp.NEW_SUBJECT, new_ref, ((old, new_ref),), kept_ask=prev.ask)
     new = p.span(content[0], content[-1] + 1)
     old = _parallel(prev.subject, new)
     if old is None:  # "Còn lộ trình thực hiện thì sao?": another side of the same subject
         ask = _after_colon(body) + _tail_for(p, i0, j0)
-        return Rewrite(_question(f"{prev.subject}: {ask}"), True, "ellipsis", prev.subject,
+        return Rewrite(_question(f"{prev.subject}: {ask}"), True, FollowUp.ELLIPSIS, prev.subject,
                        (("", prev.subject),), kept_ask=ask)
     text = _replace(earlier, old, new)
-    return Rewrite(_question(text), True, "new_subject", new, ((old, new),), kept_ask=prev.ask)
+    return Rewrite(_question(text), True, FollowUp.NEW_SUBJECT, new, ((old, new),), kept_ask=prev.ask)
 
 
 def _echoes(p: _Parsed, words: list[int], subject: str) -> bool:

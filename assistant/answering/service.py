@@ -22,7 +22,8 @@ from assistant.answering.followup import Rewrite, resolve, rewrite
 from assistant.answering.models import Answer, Citation, Source
 from assistant.index.schema import AnswerRow, ConversationRow, MessageRow
 from assistant.index.store import Index
-from assistant.retrieval.search import Retriever, SearchFilters, SearchResult
+from assistant.retrieval.naming import clean_title
+from assistant.retrieval.search import ArticleHit, Retriever, SearchFilters, SearchResult
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class AnswerService:
             id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,
             decline_reason=extractive.reason, mode="extractive", notes=extractive.notes,
-            sources=[h.as_dict() | {"text": h.text[:500]} for h in result.hits[:5]],
+            sources=[_source(h, 500) for h in result.hits[:5]],
             confidence=round(result.confidence, 4), degraded=result.degraded,
             conversation_id=ctx["conversation_id"],
         )
@@ -176,7 +177,7 @@ class AnswerService:
         ctx = self.prepare(question, conversation_id, filters)
         result: SearchResult = ctx["result"]
         yield "sources", {"conversation_id": ctx["conversation_id"], "standalone_question": ctx["standalone"],
-                          "sources": [h.as_dict() | {"text": h.text[:300]} for h in result.hits[:5]],
+                          "sources": [_source(h, 300) for h in result.hits[:5]],
                           "retrieval_ms": round(ctx["retrieval_ms"], 2)}
         llm_text = llm_error = None
         if self.llm is not None and result.hits:
@@ -229,6 +230,13 @@ class AnswerService:
             s.add(MessageRow(conversation_id=answer.conversation_id, role="user", content=answer.question))
             s.add(MessageRow(conversation_id=answer.conversation_id, role="assistant", content=answer.text,
                              answer_id=answer.id))
+
+
+def _source(hit: ArticleHit, chars: int) -> dict[str, Any]:
+    """A retrieved article as answers list it: named like the citations, no catalogue notes in its title."""
+    return hit.as_dict() | {"title": clean_title(hit.doc_title) or None, "name": doc_name(hit),
+                            "label": article_label(hit.kind, hit.article_number, hit.part, hit.title, hit.heading_path),
+                            "text": hit.text[:chars]}
 
 
 def _pieces(text: str) -> Iterator[str]:

@@ -28,6 +28,7 @@ def ask(api: httpx.Client, question: str) -> dict:
     answer = api.post("/api/chat", json={"question": question}).json()
     assert not answer["declined"], answer["text"]
     served = answer["text"] + " ".join(c["label"] + c["chip_label"] + (c["title"] or "") for c in answer["citations"])
+    served += " ".join(s["name"] + s["label"] + (s["title"] or "") for s in answer["sources"])
     assert not [n for n in NOTES if n in served], served
     return answer
 

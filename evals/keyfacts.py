@@ -200,7 +200,8 @@ def _states(fact: str, kind: str, text: str) -> bool:
         found = numbers(text)
         if " " in fact:  # with its unit
             return fact in found
-        return fact in found or any(f.split(" ")[0] == fact for f in found)
+        # a bare number: with any unit, or as the year of a date ("2028" in "ngày 01 tháng 01 năm 2028")
+        return fact in found or any(f.split(" ")[0] == fact or f.endswith(f"/{fact}") for f in found)
     return f" {fact} " in " " + " ".join(" ".join(c) for c in _syllables(text)) + " "  # the same word
 
 

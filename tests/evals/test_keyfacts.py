@@ -43,6 +43,8 @@ def test_score_anywhere_and_in_the_first_characters():
     assert (s.total, s.found, s.in_head, s.fully) == (2, 1, 0, False)
     assert score(facts, "Từ 01/07/2026 đến 31/12/2027.").fully
     assert score(facts, "Từ 01/07/2026 đến 31/12/2027.", declined=True).found == 0
+    # a bare year is found in a date of that year
+    assert score(KeyFacts(("2028",), "numbers"), "Kể từ ngày 01 tháng 01 năm 2028 đến hết năm 2029").fully
     # a number asked with its unit is found only with it
     assert not score(KeyFacts(("30 ngày",), "numbers"), "Điều 30; 30 tháng").found
 

@@ -439,6 +439,21 @@ def _print_answers(a: dict) -> None:
     table.add_row(*(str(a[k]) for k in ("citation_accuracy", "citation_precision", "decline_accuracy",
                                         "false_decline_rate", "span_faithfulness", "flagged")))
     console.print(table)
+    facts = a.get("key_facts") or {}
+    if facts.get("n"):
+        kt = Table(title=f"Ý chính của đáp án (key facts) — {facts['n']} câu có ý chính"
+                         + (f", {facts['without_facts']} câu không trích được" if facts.get("without_facts") else ""))
+        for col in ("loại câu hỏi", "n", "facts present", "in first 300 chars", "fully answered", "citation acc."):
+            kt.add_column(col, justify="right")
+        keys = ("facts_present", "facts_in_head", "fully_answered", "citation_accuracy")
+        kt.add_row("tất cả", str(facts["n"]), *(str(facts[k]) for k in keys))
+        for name, t in facts.get("by_type", {}).items():
+            if t.get("n"):
+                kt.add_row(name or "—", str(t["n"]), *(str(t[k]) for k in keys))
+        if facts.get("conversations"):
+            c = facts["conversations"]
+            kt.add_row("hội thoại", str(c["n"]), *(str(c[k]) for k in keys))
+        console.print(kt)
     best = a["calibration"]["best"]
     if best:
         console.print(f"Ngưỡng từ chối đề xuất (false declines ≤ {a['calibration']['max_false_decline']}): "

@@ -28,6 +28,8 @@ METRIC_LABELS = {
     "citation_accuracy": "Trích đúng căn cứ", "citation_precision": "Độ chính xác trích dẫn",
     "decline_accuracy": "Từ chối đúng", "false_decline_rate": "Từ chối nhầm",
     "span_faithfulness": "Trích nguyên văn đúng",
+    "facts_present": "Có ý chính của đáp án", "facts_in_head": "Ý chính trong 300 ký tự đầu",
+    "fully_answered": "Trả lời đủ ý chính",
 }
 
 

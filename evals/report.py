@@ -482,6 +482,14 @@ def _answers_section(report: dict[str, Any]) -> str:
         ("Từ chối nhầm", a.get("false_decline_rate"), "câu có căn cứ bị từ chối (càng thấp càng tốt)"),
         ("Trích nguyên văn đúng", a.get("span_faithfulness"), "đoạn trích có trong văn bản gốc"),
     ]
+    facts = a.get("key_facts") or {}
+    if facts.get("n"):
+        cards += [
+            ("Có ý chính của đáp án", facts.get("facts_present"), "tỉ lệ ý chính (số liệu, ngày, từ hiếm) có trong câu"
+                                                                   " trả lời"),
+            ("Ý chính trong 300 ký tự đầu", facts.get("facts_in_head"), "ý chính nằm ngay phần mở đầu"),
+            ("Trả lời đủ ý chính", facts.get("fully_answered"), f"câu có đủ mọi ý chính ({facts['n']} câu)"),
+        ]
     judge = a.get("judge") or {}
     if judge and not judge.get("skipped"):
         cards += [("Trung thực (LLM chấm)", judge.get("faithfulness"), f"{judge.get('judged', 0)} câu được chấm"),
@@ -524,8 +532,24 @@ def _answers_section(report: dict[str, Any]) -> str:
             f'<div class="charts"><figure class="narrow"><h3>Ma trận từ chối</h3>{cm}<figcaption>Hàng: câu hỏi '
             "có / không có căn cứ trong kho; cột: hệ thống trả lời hay từ chối; tỉ lệ theo hàng. Ô xanh là đúng."
             "</figcaption>"
-            f"</figure>{cal_fig}</div>"
+            f"</figure>{cal_fig}</div>{_facts_table(facts)}"
             "</section>")
+
+
+def _facts_table(facts: dict[str, Any]) -> str:
+    """Key facts per question type, beside citation accuracy (evals/keyfacts.py says what a key fact is)."""
+    if not facts.get("n"):
+        return ""
+    rows = [("Tất cả", facts)] + [(t or "—", v) for t, v in (facts.get("by_type") or {}).items() if v.get("n")]
+    if facts.get("conversations"):
+        rows.append(("Hội thoại (có câu hỏi trước)", facts["conversations"]))
+    body = "".join(f"<tr><td>{esc(name)}</td><td>{esc(v['n'])}</td><td>{pct(v.get('facts_present'))}</td>"
+                   f"<td>{pct(v.get('facts_in_head'))}</td><td>{pct(v.get('fully_answered'))}</td>"
+                   f"<td>{pct(v.get('citation_accuracy'))}</td></tr>" for name, v in rows)
+    return ("<h3>Ý chính của đáp án theo loại câu hỏi</h3><table><tr><th>Loại</th><th>Số câu</th>"
+            "<th>Có ý chính</th><th>Trong 300 ký tự đầu</th><th>Đủ ý chính</th><th>Trích đúng căn cứ</th></tr>"
+            f"{body}</table><p class=\"muted\">Ý chính: số liệu và ngày tháng của đáp án chuẩn (đã chuẩn hoá), "
+            "hoặc khi không có, 3 từ hiếm nhất của nó trong kho văn bản.</p>")
 
 
 def worst_failures(report: dict[str, Any], system: str = "ours", limit: int = WORST_LIMIT) -> list[dict[str, Any]]:

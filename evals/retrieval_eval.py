@@ -28,6 +28,9 @@ def load_golden(path: Path) -> list[dict[str, Any]]:
             raise ValueError(f"{path.name}, dòng {n}: JSON không hợp lệ ({exc.msg})") from exc
         if "question" not in row:
             raise ValueError(f"{path.name}, dòng {n}: thiếu trường 'question'")
+        history = row.get("history")
+        if history is not None and not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
+            raise ValueError(f"{path.name}, dòng {n}: trường 'history' phải là danh sách các câu hỏi trước đó")
         row.setdefault("id", f"q{n}")
         row.setdefault("gold", [])
         row.setdefault("answerable", bool(row["gold"]))
@@ -56,11 +59,14 @@ def evaluate(rows: list[dict[str, Any]], systems: list[SystemRun], k: int = 10,
     report: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable), "k": k, "systems": {}}
     per_question: dict[str, dict[str, Any]] = {r["id"]: {"question": r["question"], "type": r["type"],
                                                          "gold": r["gold"]} for r in answerable}
+    for r in answerable:
+        if r.get("search_question"):  # a conversation: searched with the service's standalone question
+            per_question[r["id"]].update(history=r.get("history") or [], standalone=r["search_question"])
     for sys_run in systems:
         records = []
         lat_search, lat_embed = [], []
         for i, r in enumerate(answerable):
-            ranked, timings = sys_run.search(r["question"], max(k, 10))
+            ranked, timings = sys_run.search(r.get("search_question") or r["question"], max(k, 10))
             gold = gold_items(r)
             rec = {
                 "id": r["id"],

@@ -91,12 +91,30 @@ def run_eval(
     if wrap_retriever is not None:
         retriever = wrap_retriever(retriever)
     retriever.search("khởi động", k=1)  # warm caches so latency reflects steady state
+    from assistant.answering.service import AnswerService
+
+    service = AnswerService(index, settings, retriever)
+
+    def converse(question: str, history: list[str]) -> Any:
+        """The question asked after its history, in one conversation of the answer service."""
+        cid = None
+        for turn in history:
+            cid = service.answer(turn, cid).conversation_id
+        return service.answer(question, cid)
+
+    # A conversation's last question is searched as the service rewrote it (its standalone question).
+    rows = [dict(r) for r in rows]
+    for r in rows:
+        if r.get("history"):
+            cid = None
+            for turn in r["history"]:
+                cid = service.answer(turn, cid).conversation_id
+            r["search_question"] = service.standalone(r["question"], cid)
     report = evaluate(rows, build_systems(retriever, systems, naive), k=k, progress=progress)
     if answers:
-        from assistant.answering.service import AnswerService
         from evals.answer_eval import evaluate_answers
+        from evals.keyfacts import CorpusStats
 
-        service = AnswerService(index, settings, retriever)
         texts: dict[str, dict[str, str]] = {}
 
         def article_text(doc_id: str, key: str) -> str | None:
@@ -104,10 +122,13 @@ def run_eval(
                 texts[doc_id] = {a.key: a.text for a in index.get_articles(doc_id)}
             return texts[doc_id].get(key)
 
+        for d in retriever.doc_ids():
+            article_text(d, "")  # loads the document's articles
+        stats = CorpusStats(text for arts in texts.values() for text in arts.values())
         report["answers"] = evaluate_answers(
-            rows, lambda q: service.answer(q), article_text,
+            rows, converse, article_text,
             progress=(lambda d, t: progress("answers", d, t)) if progress else None,
-            with_contexts=with_contexts)
+            with_contexts=with_contexts, stats=stats)
     report["meta"] = run_meta(settings, corpus, golden, systems, k, answers, time.perf_counter() - started)
     report["corpus"] = str(corpus)
     report["golden"] = str(golden) if golden else None

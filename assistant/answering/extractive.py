@@ -20,7 +20,7 @@ from assistant.answering.spans import TermStats, Unit, article_units, coverage, 
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
 from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type
-from assistant.retrieval.naming import document_name
+from assistant.retrieval.naming import document_full_name, document_name, unit_label
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
 from assistant.settings import Settings
@@ -60,12 +60,8 @@ def _sentence(span: str) -> str:
     return span.rstrip(" ,;:.")
 
 
-def article_label(hit_kind: str, number: str, part: str, title: str) -> str:
-    if hit_kind == "dieu":
-        return f"Điều {number}" + (" của Quyết định ban hành" if part == "qd" else "")
-    if hit_kind == "annex":
-        return title or "Phụ lục"
-    return f"Mục {number}"
+def article_label(hit_kind: str, number: str, part: str, title: str, heading_path: list[str] | None = None) -> str:
+    return unit_label(hit_kind, number, part, title, heading_path or ())  # naming.py owns every label
 
 
 def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str, clause: str | None) -> str:
@@ -76,6 +72,11 @@ def source_url(doc_id: str, article_key: str, number: str, part: str, kind: str,
 
 def doc_name(hit: ArticleHit) -> str:
     return document_name(hit.doc_title, hit.doc_type, hit.doc_number, hit.doc_id)
+
+
+def doc_full_name(hit: ArticleHit) -> str:
+    """With the trích yếu: a list of closest documents says what each is about."""
+    return document_full_name(hit.doc_title, hit.doc_type, hit.doc_number, hit.doc_id)
 
 
 def trim_quote(text: str, limit: int) -> tuple[str, bool]:
@@ -204,7 +205,7 @@ class ExtractiveComposer:
             doc_label=doc_name(hit),
             article=hit.article_number if hit.kind == "dieu" else None,
             article_key=hit.article_key,
-            article_label=article_label(hit.kind, hit.article_number, hit.part, hit.title),
+            article_label=article_label(hit.kind, hit.article_number, hit.part, hit.title, hit.heading_path),
             clause=unit.clause,
             point=unit.point,
             quote=quote,
@@ -337,7 +338,7 @@ class ExtractiveComposer:
         return sorted(keep, key=lambda u: u.order)
 
     def _decline(self, result: SearchResult, reason: str) -> Composition:
-        near = list(dict.fromkeys(doc_name(h) for h in result.hits[:5]))[:3]
+        near = list(dict.fromkeys(doc_full_name(h) for h in result.hits[:5]))[:3]
         text = DECLINE_TEXT
         if near:
             text += " Các văn bản gần nhất với câu hỏi: " + "; ".join(near) + "."

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field, field_validator
+
+from assistant.retrieval.naming import chip_label, citation_label, clause_label, clean_title
 
 
 class Citation(BaseModel):
@@ -23,16 +25,21 @@ class Citation(BaseModel):
     validity: str
     url: str  # the widget's source view
 
+    _clean_title = field_validator("title")(lambda v: clean_title(v) or None if v else v)  # no catalogue notes
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def label(self) -> str:
-        parts = []
-        if self.point:
-            parts.append(f"điểm {self.point}")
-        if self.clause:
-            parts.append(f"khoản {self.clause}")
-        parts.append(self.article_label)
+        """"khoản 2 Điều 5 Luật Hộ tịch số 60/2014/QH13": served with the citation, shown as is by the widget."""
         doc = self.doc_label or self.number or self.title or self.doc_id
-        return " ".join(parts) + f" {doc}"
+        return citation_label(clause_label(self.article_label, self.clause, self.point), doc)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def chip_label(self) -> str:
+        """The widget's compact form: "02/2026/QH16 · Điều 2 khoản 3"."""
+        return chip_label(self.number, self.doc_label or self.title or self.doc_id, self.article_label, self.clause,
+                          self.point)
 
 
 class Answer(BaseModel):
@@ -69,3 +76,5 @@ class Source(BaseModel):
     validity: str
     url: str
     text: str
+
+    _clean_title = field_validator("title")(lambda v: clean_title(v) or None if v else v)

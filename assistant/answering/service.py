@@ -17,33 +17,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from assistant.answering.extractive import STATUS_PREFIX, ExtractiveComposer, doc_name, source_url
+from assistant.answering.extractive import STATUS_PREFIX, ExtractiveComposer, article_label, doc_name, source_url
+from assistant.answering.followup import Rewrite, resolve, rewrite
 from assistant.answering.models import Answer, Citation, Source
 from assistant.index.schema import AnswerRow, ConversationRow, MessageRow
 from assistant.index.store import Index
-from assistant.retrieval.search import Retriever, SearchFilters, SearchResult
+from assistant.retrieval.naming import clean_title
+from assistant.retrieval.search import ArticleHit, Retriever, SearchFilters, SearchResult
 from assistant.settings import Settings
-from assistant.textproc import syllables
 
 log = logging.getLogger(__name__)
-
-_FOLLOW_UP = re.compile(r"^(?:còn|thế còn|vậy|vậy còn|thế|nếu vậy|nếu thế|thì|và|trường hợp đó|cái đó)\b", re.I)
-_ANAPHORA = {"đó", "này", "trên", "ấy", "kia", "vậy"}
-_QUESTION_TAIL = re.compile(r"\s*(?:thì sao|thế nào|ra sao|là gì|bao lâu|ở đâu|như thế nào)?\s*\??\s*$", re.I)
-
-
-def rule_based_rewrite(previous_question: str, follow_up: str) -> str:
-    """Make "còn thời hạn giải quyết thì sao?" standalone with the topic of the previous question."""
-    words = syllables(follow_up)
-    looks_follow_up = bool(_FOLLOW_UP.match(follow_up.strip())) or len(words) <= 6 or bool(
-        _ANAPHORA & set(words)
-    )
-    if not previous_question or not looks_follow_up:
-        return follow_up
-    topic = _QUESTION_TAIL.sub("", previous_question).strip().rstrip("?.,")
-    rest = _FOLLOW_UP.sub("", follow_up.strip()).strip()
-    rest = _QUESTION_TAIL.sub("", rest).strip() or rest
-    return f"{topic}: {rest}?" if rest else topic
 
 
 class AnswerService:
@@ -75,8 +58,13 @@ class AnswerService:
                             .order_by(AnswerRow.created_at.desc(), AnswerRow.id.desc()).limit(1)).first()
         if row:
             return row.standalone_question
+        # Turns sent by a stateless client (OpenAI API): each made standalone against the one before.
         users = [c for role, c in self.history(conversation_id) if role == "user"]
-        return users[-1] if users else ""
+        return resolve(users[-1], users[:-1]).standalone if users else ""
+
+    def rewrite(self, question: str, conversation_id: str | None) -> Rewrite:
+        """The rule-based standalone question (followup.py): the new ask, the conversation's subject."""
+        return rewrite(question, self._previous_standalone(conversation_id))
 
     def seed_conversation(self, user_turns: list[str]) -> str:
         """A conversation holding earlier user turns sent by a stateless client (OpenAI API)."""
@@ -89,11 +77,13 @@ class AnswerService:
         history = self.history(conversation_id)
         if not history:
             return question
+        rule = self.rewrite(question, conversation_id)
         if self.llm is not None:
-            rewritten = self.llm.rewrite_question(history, question)
-            if rewritten and rewritten.strip():
-                return rewritten.strip()
-        return rule_based_rewrite(self._previous_standalone(conversation_id), question)
+            rewritten = (self.llm.rewrite_question(history, question) or "").strip()
+            # The model gives the question back unchanged when it fails: then the rules decide.
+            if rewritten and (rewritten != question.strip() or not rule.is_follow_up):
+                return rewritten
+        return rule.standalone
 
     # -- answering ---------------------------------------------------------------------------
     def sources(self, result: SearchResult) -> list[Source]:
@@ -101,7 +91,7 @@ class AnswerService:
         for n, h in enumerate(result.hits[: self.settings.llm_sources], 1):
             whole = h.article_text and len(h.article_text) <= self.settings.llm_source_chars
             text = h.article_text if whole else h.text
-            label = f"Điều {h.article_number}" if h.kind == "dieu" else (h.title or h.article_number)
+            label = article_label(h.kind, h.article_number, h.part, h.title, h.heading_path)
             out.append(Source(
                 n=n, doc_id=h.doc_id, number=h.doc_number, title=h.doc_title, doc_label=doc_name(h),
                 article=h.article_number if h.kind == "dieu" else None, article_key=h.article_key,
@@ -139,8 +129,7 @@ class AnswerService:
             id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,
             decline_reason=extractive.reason, answer_type=extractive.answer_type, mode="extractive",
-            notes=extractive.notes,
-            sources=[h.as_dict() | {"text": h.text[:500]} for h in result.hits[:5]],
+            notes=extractive.notes, sources=[_source(h, 500) for h in result.hits[:5]],
             confidence=round(result.confidence, 4), degraded=result.degraded,
             conversation_id=ctx["conversation_id"],
         )
@@ -188,7 +177,7 @@ class AnswerService:
         ctx = self.prepare(question, conversation_id, filters)
         result: SearchResult = ctx["result"]
         yield "sources", {"conversation_id": ctx["conversation_id"], "standalone_question": ctx["standalone"],
-                          "sources": [h.as_dict() | {"text": h.text[:300]} for h in result.hits[:5]],
+                          "sources": [_source(h, 300) for h in result.hits[:5]],
                           "retrieval_ms": round(ctx["retrieval_ms"], 2)}
         llm_text = llm_error = None
         if self.llm is not None and result.hits:
@@ -241,6 +230,13 @@ class AnswerService:
             s.add(MessageRow(conversation_id=answer.conversation_id, role="user", content=answer.question))
             s.add(MessageRow(conversation_id=answer.conversation_id, role="assistant", content=answer.text,
                              answer_id=answer.id))
+
+
+def _source(hit: ArticleHit, chars: int) -> dict[str, Any]:
+    """A retrieved article as answers list it: named like the citations, no catalogue notes in its title."""
+    return hit.as_dict() | {"title": clean_title(hit.doc_title) or None, "name": doc_name(hit),
+                            "label": article_label(hit.kind, hit.article_number, hit.part, hit.title, hit.heading_path),
+                            "text": hit.text[:chars]}
 
 
 def _pieces(text: str) -> Iterator[str]:

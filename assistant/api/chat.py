@@ -190,6 +190,7 @@ async def openai_chat(body: OpenAIChatRequest, request: Request, service: Servic
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             "citations": [c.model_dump() for c in answer.citations],
             "answer_id": answer.id, "declined": answer.declined,
+            "standalone_question": answer.standalone_question,  # what was searched, follow-ups resolved
         })
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, str]:
@@ -209,7 +210,8 @@ async def openai_chat(body: OpenAIChatRequest, request: Request, service: Servic
                 tail = _openai_content(answer)[len(answer.text):]
                 if tail:
                     yield chunk({"content": tail})
-                yield chunk({}, "stop", citations=[c.model_dump() for c in answer.citations], answer_id=answer.id)
+                yield chunk({}, "stop", citations=[c.model_dump() for c in answer.citations], answer_id=answer.id,
+                            standalone_question=answer.standalone_question)
         yield {"data": "[DONE]"}
 
     return EventSourceResponse(gen(), ping=15)

@@ -15,6 +15,7 @@ from assistant.api.auth import Permission, guard
 from assistant.api.deps import IndexDep, RetrieverDep
 from assistant.index.schema import ArticleRow, DocumentRow
 from assistant.index.store import Index
+from assistant.retrieval.naming import capitalised, document_full_name, unit_label
 from assistant.retrieval.search import Retriever
 from assistant.security.principal import Principal
 
@@ -49,6 +50,8 @@ def doc_summary(d: DocumentRow, retriever: Retriever, principal: Principal | Non
     public = {k: v for k, v in d.as_dict().items() if k not in ("source_path", "content_hash", "format")}
     return public | {
         "display_name": retriever.display_name(d.id),
+        # with the trích yếu: the document view names what the text is about, never the catalogue's notes
+        "full_name": document_full_name(d.title, d.doc_type, d.number, d.id),
         "validity": v.status,
         "validity_since": v.since.isoformat() if v.since else None,
         "replaced_by": v.replaced_by,
@@ -62,7 +65,8 @@ def article_view(a: ArticleRow) -> dict[str, Any]:
         "part": a.part,
         "kind": a.kind,
         "number": a.number,
-        "label": f"Điều {a.number}" if a.kind == "dieu" else (a.title if a.kind == "annex" else f"Mục {a.number}"),
+        # inside its document's view a Điều is "Điều 2" (the crumbs name its Quy định / Mẫu), as its text begins
+        "label": capitalised(unit_label(a.kind, a.number, "" if a.kind == "dieu" else a.part, a.title or "")),
         "title": a.title,
         "heading_path": a.heading_path,
     }

@@ -242,19 +242,13 @@
   }
 
   // -- citations ----------------------------------------------------------------------------------
+  // The server labels every citation (assistant/retrieval/naming.py): "khoản 3 Điều 2 Luật Thủ đô số
+  // 02/2026/QH16", "mục 16 Phụ lục Nghị quyết 76/2025/NQ-HĐND"; the widget shows them as they come.
   function chipLabel(c) {
-    const doc = c.number || c.doc_label || c.title || c.doc_id;
-    let where = c.article_label || (c.article ? `Điều ${c.article}` : "");
-    if (c.clause) where += ` khoản ${c.clause}`;
-    if (c.point) where += ` điểm ${c.point}`;
-    return `${doc} · ${where.trim()}`;
+    return c.chip_label || `${c.number || c.doc_label || c.doc_id} · ${c.article_label || ""}`.trim();
   }
   function fullLabel(c) {
-    const parts = [];
-    if (c.point) parts.push(`điểm ${c.point}`);
-    if (c.clause) parts.push(`khoản ${c.clause}`);
-    parts.push(c.article_label || (c.article ? `Điều ${c.article}` : ""));
-    return `${parts.join(" ")} ${c.doc_label || c.number || c.title || c.doc_id}`.trim();
+    return c.label || `${c.article_label || ""} ${c.doc_label || c.doc_id}`.trim();
   }
   function copyText(msg) {
     const cites = msg.citations || [];
@@ -1579,7 +1573,7 @@
       const row = (label, value) => {
         if (value) rows.push([h("dt", { text: label }), h("dd", { text: value })]);
       };
-      const name = doc.display_name || doc.title || c.doc_label || c.doc_id;
+      const name = doc.full_name || doc.display_name || c.doc_label || c.doc_id;
       if (doc.number && !name.includes(doc.number)) row(s.fieldNumber, doc.number);
       if (doc.type && !name.startsWith(doc.type)) row(s.fieldType, doc.type);
       row(s.fieldIssuer, doc.issuer);

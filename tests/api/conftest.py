@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
 
@@ -52,3 +53,30 @@ def api_keys(settings, roles: tuple[str, ...] = ("admin", "staff")) -> Iterator[
 
 
 from tests.answering.conftest import fake_llm  # noqa: E402,F401 - the fake OpenAI server fixture
+
+SMALL_HANOI = ("quyet-dinh-74-2025-QD-UBND-HN.txt", "nghi-quyet-57-2025-NQ-HDND-HN.txt",
+               "nghi-quyet-76-2025-NQ-HDND-HN.txt")
+
+
+@pytest.fixture(scope="session")
+def small_hanoi(tmp_path_factory, hanoi_dir):
+    """Three real Hà Nội texts (a decision with its own articles and an attached Quy định, two resolutions,
+    one with an annex of items) with the corpus manifest, embedded: about a twentieth of the corpus."""
+    import shutil
+
+    from assistant.embeddings import make_embedder
+    from assistant.index.store import Index
+    from assistant.settings import Settings
+    from ingest.pipeline import collect_files, ingest_files
+
+    root = tmp_path_factory.mktemp("small-hanoi")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in (*SMALL_HANOI, "manifest.json"):
+        shutil.copy(hanoi_dir / name, corpus)
+    settings = Settings(data_dir=root / "data", corpus_dir=corpus)
+    index = Index(settings)
+    assert not [r.message for r in ingest_files(collect_files([corpus]), index, settings) if r.failed]
+    index.sync_vectors(make_embedder(settings))
+    index.engine.dispose()
+    return settings

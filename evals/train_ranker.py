@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import math
+import pickle
 import random
 import sys
 import time
@@ -104,16 +105,13 @@ def fit(kind: str, qs: list[QueryRows], dev_weight: float = 1.0) -> dict:
                 "intercept": float(model.intercept_[0])}
     import lightgbm
 
-    # Lambdarank weights are per query group; the dev weight is applied through the group's rows.
+    # A dev question counts ``dev_weight`` times: its query group is repeated (lambdarank weighs groups).
+    reps = max(1, round(dev_weight))
+    x, y, groups, _ = _stack([q for q in qs for _ in range(reps if q.source == "dev" else 1)])
     model = lightgbm.LGBMRanker(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=20,
                                 subsample=0.8, subsample_freq=1, colsample_bytree=0.9, random_state=SEED,
                                 deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1)
-    group_w = []
-    start = 0
-    for g in groups:
-        group_w.append(float(w[start]))
-        start += g
-    model.fit(x, y, group=groups, group_weight=np.asarray(group_w) if dev_weight != 1.0 else None)
+    model.fit(x, y, group=groups)
     return {"kind": "lightgbm", "model": model.booster_.model_to_string()}
 
 
@@ -197,7 +195,15 @@ def main(argv: list[str] | None = None) -> int:
                 questions += [(r["id"], r["id"], r["question"], gold_items(r))
                               for r in load_golden(g) if r["answerable"] and r["gold"] and not r.get("history")]
         print(f"{corpus.name}: {len(questions)} câu hỏi huấn luyện", file=sys.stderr)
-        rows = collect(retriever, questions, numbers)
+        # Feature rows are cached beside the index, keyed by everything they depend on.
+        key = hashlib.sha256(json.dumps([settings.data_dir.name, FEATURES, questions, args.per_article,
+                                         retriever.settings.ranker_candidates], ensure_ascii=False).encode())
+        cache = settings.data_dir / f"ranker-rows-{key.hexdigest()[:16]}.pkl"
+        if cache.exists():
+            rows = pickle.loads(cache.read_bytes())
+        else:
+            rows = collect(retriever, questions, numbers)
+            cache.write_bytes(pickle.dumps(rows))
         counts[corpus.name] = len(rows)
         everything.extend(rows)
         index.engine.dispose()

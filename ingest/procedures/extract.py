@@ -194,7 +194,7 @@ def _header_run(cells: list[Cell], i: int) -> list[Col] | None:
 
 def _ends_table(cell: Cell, kind: Kind) -> bool:
     t = cell.text
-    if T.PROCEDURE_HEADING.match(t) or t.startswith(("PHỤ LỤC", "Phụ lục", "Điều ")):
+    if T.PROCEDURE_HEADING.match(t) or t.startswith(("PHỤ LỤC", "Phụ lục ")) or re.match(r"^Điều\s+\d+[a-zđ]?\.\s", t):
         return True
     if re.match(r"^Mẫu\s+(?:số\s+)?[A-ZĐ]?\d+[a-z]?$", t):  # a form annex "Mẫu B12" begins
         return True
@@ -291,12 +291,16 @@ def _catalogue_rows(t: TableRead, ctx: _Ctx) -> list[tuple[list[Cell], list[Cell
     groups: list[Cell] = []
     current: list[Cell] | None = None
     body = t.body
+    expected = 1
     k = 0
     while k < len(body):
         c = body[k]
         nxt = body[k + 1] if k + 1 < len(body) else None
-        starts = (has_stt and T.ROW_NUMBER.match(c.text) and nxt is not None and T.CODE.match(nxt.text)) or (
-            not has_stt and T.CODE.match(c.text))
+        number = c.text.rstrip(".") if has_stt and T.ROW_NUMBER.match(c.text) else None
+        starts = bool(number and ((nxt is not None and T.CODE.match(nxt.text)) or int(number) == expected)) or (
+            not has_stt and bool(T.CODE.match(c.text)))
+        if starts and number:
+            expected = int(number) + 1
         if c.row_start and c.table is not None and not T.GROUP_MARK.match(c.text) and (
                 starts or not T.ROW_NUMBER.match(c.text)) and current is not None and not starts:
             # a real table row that is neither a procedure nor a group mark: a group label row

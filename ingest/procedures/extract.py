@@ -322,6 +322,8 @@ def _catalogue_rows(t: TableRead, ctx: _Ctx) -> list[tuple[list[Cell], list[Cell
 
 _FIELD_IN_TEXT = re.compile(r"lĩnh vực\s+(.+?)(?:\s*\(\d+\s*TTHC\)|\s+thuộc\b|\s+của\b|\s+trên\b|\s+theo\b|"
                             r"\s+(?:được|bị|áp dụng)\b|[;(]|$)", re.I)
+# "Vật liệu nổ công nghiệp, tiền chất thuốc nổ (07 TTHC)": a catalogue group counted in procedures is a lĩnh vực.
+_COUNTED_GROUP = re.compile(r"^(?:Lĩnh vực\s+)?(.+?)\s*\(\d+\s*TTHC\)$", re.I)
 _LEVEL = re.compile(r"(Thủ tục hành chính cấp\s+\S+(?:\s+[A-ZĐ]\S*)?)", re.I)
 
 
@@ -344,15 +346,22 @@ def _catalogue_cards(t: TableRead, ctx: _Ctx, context: list[Cell]) -> list[Proce
     group_context: list[Cell] = []
     abolished_heading = any("bai bo" in T.fold(c.text) for c in context[-1:])
     for groups, row in _catalogue_rows(t, ctx):
-        for g in groups:
+        # a group row is a mark ("I.", "A") and its label; other cells between rows are strays
+        labels = [g for k, g in enumerate(groups) if k > 0 and T.GROUP_MARK.match(groups[k - 1].text)
+                  and not T.GROUP_MARK.match(g.text)]
+        strays = [g for g in groups if g not in labels and not T.GROUP_MARK.match(g.text)]
+        if strays:
+            ctx.warn(WarningKind.UNASSIGNED_CELLS, f"{len(strays)} ô giữa các dòng danh mục không thuộc cột nào",
+                     *strays)
+        for g in labels:
             f = field_in(g.text)
-            if f:
-                field_cell = (g, f)
+            counted = _COUNTED_GROUP.match(g.text)
+            if f or counted:
+                field_cell = (g, f or T.sentence_case(counted.group(1)))
             lv = _LEVEL.search(g.text)
             if lv:
                 level = g
-            if not T.GROUP_MARK.match(g.text):
-                group_context.append(g)
+            group_context.append(g)
         cells = row[1:] if Col.STT in t.cols else row
         assigned, extra = _align(cols, cells)
         if extra:
@@ -380,8 +389,14 @@ def _catalogue_cards(t: TableRead, ctx: _Ctx, context: list[Cell]) -> list[Proce
             values["level"] = ctx.sourced(level, lv.group(1))
         auth = list(values.pop("authorities", []))
         if not auth:
-            auth = authorities_in([name_cell], ctx.span) or authorities_in(
-                [*context, *group_context[-2:]], ctx.span)
+            named = authorities_in([name_cell], ctx.span)
+            above = authorities_in([*context, *group_context[-2:]], ctx.span)
+            if above and above[0].delegated_from is not None:
+                # "ủy quyền cho X giải quyết" above a row "… thuộc thẩm quyền của Y": X acts for Y
+                origin = named[0].body if named else above[0].delegated_from
+                auth = [above[0].model_copy(update={"delegated_from": origin})]
+            else:
+                auth = named or above
         values["authorities"] = auth
         cards.append(card.model_copy(update=values))
     return cards

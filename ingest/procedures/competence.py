@@ -1,14 +1,18 @@
 """Who decides what: competence records from procedure cards and from articles that assign it.
 
-Rules of Vietnamese legal drafting, not of one text:
+Rules of Vietnamese legal drafting, not of one text; each names a *specific* body (a generic
+"cơ quan có thẩm quyền" or "người có thẩm quyền" names nobody and is skipped):
 
-* "… thuộc thẩm quyền (giải quyết) của X" — X is competent for what the sentence names;
-* "X có thẩm quyền …" / "X quyết định …" (Chủ tịch Ủy ban nhân dân …) — X decides the rest;
-* "Y giao / ủy quyền cho / phân cấp cho X …" — X acts, delegated from Y when Y is named;
-* in a text that *is* a phân cấp / ủy quyền decision, a khoản that opens with a body and an
-  action verb ("UBND cấp xã cấp giấy phép xây dựng …") assigns that action, delegated from the issuer;
-* a procedure card's cơ quan giải quyết (catalogue column, "(thẩm quyền của X)" in the name, or a
-  heading "ủy quyền cho X giải quyết … thuộc thẩm quyền giải quyết của Y").
+* ``thuộc thẩm quyền [quyết định …] của X`` — X is competent for what comes before;
+* ``X có thẩm quyền …`` — X is competent for what follows;
+* ``X quyết định …`` (Chủ tịch Ủy ban nhân dân …, Hội đồng nhân dân …, Chính phủ) — X decides;
+* ``[Y] giao / ủy quyền cho / phân cấp cho X …`` — X acts, delegated from Y (the subject before
+  the verb, else the issuer of a delegation decision);
+* in a decision *on* phân cấp / ủy quyền, a khoản or điểm that opens with a body and an action
+  verb ("UBND cấp xã cấp giấy phép xây dựng …"), or a khoản that is only a body followed by điểm
+  opening with an action ("3. Sở Xây dựng" / "a) Cấp phép …"), assigns that action to the body,
+  delegated from the issuer;
+* a procedure card's cơ quan giải quyết (see ``authorities_in``).
 """
 
 from __future__ import annotations
@@ -22,43 +26,56 @@ from ingest.procedures.models import Authority, CompetenceRecord, ProcedureCard,
 if TYPE_CHECKING:
     from ingest.procedures.source import Cell, SectionMap
 
-# The head noun of a public body or office holder.
-_HEAD = (r"(?:Chủ tịch|Phó Chủ tịch|Giám đốc|Thủ trưởng|Bộ trưởng|Thủ tướng Chính phủ|Thủ tướng|Chính phủ|"
-         r"Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Sở|Bộ|Ban Quản lý|Ban|Trung tâm|Cục|"
-         r"Chi cục|Phòng|Văn phòng|Thanh tra|Công an|Kho bạc|Cơ quan|cơ quan|Người đứng đầu|người đứng đầu)")
-# Lower-case words that continue an organisation's name ("Ủy ban nhân dân cấp xã", "Ban Quản lý các khu công nghệ cao").
-_NAME_WORDS = {
-    *("nhân", "dân", "cấp", "xã", "tỉnh", "huyện", "thành", "phố", "phường", "và", "quản", "lý", "các", "khu"),
-    *("công", "nghệ", "cao", "nghiệp", "nhà", "nước", "chuyên", "môn", "có", "thẩm", "quyền", "trung", "ương"),
-    *("trực", "thuộc", "đặc", "đô", "thị", "xây", "dựng", "kinh", "tế", "hạ", "tầng", "tộc", "giáo", "tài", "chính"),
-    *("thương", "vụ", "nội"),
+# Office holders and head nouns of public bodies.
+_HOLDER = r"(?:Phó Chủ tịch|Chủ tịch|Giám đốc|Phó Giám đốc|Thủ trưởng|Bộ trưởng|Chánh Văn phòng|Người đứng đầu)"
+_ORG = (r"(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân dân|HĐND|Ủy ban Thường vụ Quốc hội|Quốc hội|"
+        r"Thủ tướng Chính phủ|Thủ tướng|Chính phủ|Sở|Bộ|Ban Quản lý|Trung tâm|Cục|Chi cục|Phòng|Văn phòng|"
+        r"Thanh tra|Công an|Kho bạc Nhà nước|Bộ phận Một cửa|cơ quan chuyên môn)")
+_BODY_START = re.compile(rf"(?:{_HOLDER}\s+)?{_ORG}\b")
+_LEVEL = re.compile(r"^cấp\s+(?:tỉnh|huyện|xã|Thành phố|thành phố|trung ương|Trung ương)\b")
+# Lower-case words that end a body's name: verbs of action and the prepositions after a name.
+_STOPS = {
+    *("cấp", "chủ", "giải", "thực", "quyết", "phê", "thẩm", "chấp", "tổ", "chịu", "có", "tham", "là", "được"),
+    *("ban", "trình", "xem", "hướng", "kiểm", "quản", "thu", "báo", "tiếp", "gửi", "xác", "lập", "làm", "phối"),
+    *("đề", "ký", "xét", "giao", "ủy", "uỷ", "phân", "cho", "theo", "tại", "trong", "đối", "của", "đã", "sẽ"),
+    *("phải", "để", "khi", "nếu", "trên", "thì", "mà", "do", "với", "hoặc", "hằng", "chỉ", "bảo", "quy", "căn"),
+    *("ngừng", "tạm", "lấy", "rà", "xử", "nhận", "trả", "cử", "bầu", "đánh", "chuyển", "điều", "cung"),
+    *("sử", "phát", "nộp", "ra", "từ", "sau", "trước", "về"),
 }
-_STOP_AFTER = {"có", "thẩm", "quyền", "cấp"}  # a name never ends on these
+_GENERIC = {"cơ quan chuyên môn", "Sở", "Bộ", "Phòng", "Trung tâm", "Cục", "Chi cục", "Văn phòng", "Thanh tra"}
+_MAX_WORDS = 14
 
 
-def _body_at(text: str, start: int) -> str | None:
-    m = re.compile(_HEAD, re.I if text[start:start + 30].isupper() else 0).match(text, start)
+def body_at(text: str, start: int) -> tuple[str, int] | None:
+    """The body named at ``start`` and where its name ends, or None."""
+    caps = text[start : start + 40].isupper()
+    m = (re.compile(_BODY_START.pattern, re.I) if caps else _BODY_START).match(text, start)
     if not m:
         return None
-    words = text[m.end():].lstrip().split(" ")
-    taken: list[str] = []
-    for w in words[:12]:
-        core = w.strip(",;.:()“”\"")
-        if not core or core != w.rstrip(",;.:)”\"") and not w.endswith((",", ";", ".", ":", ")")):
+    end = m.end()
+    words = 0
+    for w in re.finditer(r"\S+", text[m.end():]):
+        token = w.group(0)
+        core = token.rstrip(",;.:)”\"")
+        if not core or core[0] in "(“\"-–":
             break
-        upper = core[:1].isupper() or core.isupper()
-        if upper or core.lower() in _NAME_WORDS or core == "&":
-            if text[start:start + 30].isupper() and core.lower() in ("giải", "thực", "quyết", "trong", "về", "thuộc"):
+        lower = core.lower()
+        at = m.end() + w.start()
+        if lower in _STOPS and (caps or core[0].islower()):
+            if not (lower == "cấp" and _LEVEL.match(text[at:])):  # "UBND cấp xã" is a level, not "cấp"
                 break
-            taken.append(core)
-            if w[-1:] in ",;.:)":
-                break
-            continue
-        break
-    while taken and taken[-1].lower() in _STOP_AFTER | {"và", "các", "của"}:
-        taken.pop()
-    body = (m.group(0) + (" " + " ".join(taken) if taken else "")).strip()
-    return canonical(body)
+        if lower == "và":
+            after = text[at + len(token):].lstrip()
+            if not after[:1].isupper():
+                break  # "HĐND Thành phố và cơ quan …": "và" joins two subjects, not two words of a name
+        end = at + len(core)
+        words += 1
+        if core != token or words >= _MAX_WORDS:
+            break  # punctuation closes a name
+    body = canonical(text[start:end])
+    if body in _GENERIC:
+        return None
+    return body, end
 
 
 _LOWER_IN_NAMES = {"ban", "nhân", "dân", "thành", "phố", "tỉnh", "xã", "phường", "và", "của", "cấp", "các", "khu"}
@@ -74,8 +91,13 @@ def canonical(body: str) -> str:
     return " ".join("UBND" if w == "Ubnd" else "HĐND" if w == "Hđnd" else w for w in out)
 
 
+def _first_body(text: str, start: int) -> str | None:
+    found = body_at(text, start)
+    return found[0] if found else None
+
+
 _DELEGATE = re.compile(r"(?:ủy|uỷ) quyền cho\s+", re.I)
-_COMPETENT_OF = re.compile(r"thuộc thẩm quyền(?: giải quyết| quyết định)? của\s+", re.I)
+_COMPETENT_OF = re.compile(r"thuộc thẩm quyền(?:\s+[^\s,;.()]+){0,6}? của\s+", re.I)
 _IN_NAME = re.compile(r"\(thẩm quyền của\s+", re.I)
 
 
@@ -83,14 +105,14 @@ def authorities_in(cells: Sequence[Cell], span: Callable[..., Span]) -> list[Aut
     """The competent body named by headings/titles (nearest last wins) or by a name's "(thẩm quyền của X)"."""
     for c in reversed(list(cells)):
         t = c.text
-        delegated = [b for m in _DELEGATE.finditer(t) if (b := _body_at(t, m.end()))]
-        competent = [b for m in _COMPETENT_OF.finditer(t) if (b := _body_at(t, m.end()))]
-        named = [b for m in _IN_NAME.finditer(t) if (b := _body_at(t, m.end()))]
+        delegated = [b for m in _DELEGATE.finditer(t) if (b := _first_body(t, m.end()))]
+        competent = [b for m in _COMPETENT_OF.finditer(t) if (b := _first_body(t, m.end()))]
+        named = [b for m in _IN_NAME.finditer(t) if (b := _first_body(t, m.end()))]
         if delegated:
             origin = next((b for b in competent if b != delegated[0]), None)
             if origin is None:
                 origin = next((x for o in cells for m in _COMPETENT_OF.finditer(o.text)
-                               if (x := _body_at(o.text, m.end())) and x != delegated[0]), None)
+                               if (x := _first_body(o.text, m.end())) and x != delegated[0]), None)
             return [Authority(body=delegated[0], delegated_from=origin, span=span(c))]
         if named:
             return [Authority(body=named[0], span=span(c))]
@@ -108,92 +130,112 @@ def card_competences(cards: Sequence[ProcedureCard]) -> list[CompetenceRecord]:
     ]
 
 
-_SENTENCE = re.compile(r"[^.;\n]+(?:[.;]|$)")
-_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("tham_quyen_cua", re.compile(r"(?P<task>[^.;:]{8,}?)\s+thuộc thẩm quyền(?: giải quyết| quyết định)? của\s+(?P<b>)")),
-    ("co_tham_quyen", re.compile(r"(?P<b>)" + _HEAD + r"[^.;:]{0,80}?\s+có thẩm quyền\s+(?P<task>[^.;]{8,})")),
-    ("quyet_dinh", re.compile(r"(?P<b>)(?:Chủ tịch|Phó Chủ tịch) (?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)[^.;:]{0,60}?\s+"
-                              r"quyết định\s+(?P<task>[^.;]{8,})")),
-    ("giao", re.compile(r"\bgiao(?: cho)?\s+(?P<b>)" + _HEAD + r"[^.;:]{0,120}?\s+(?P<task>(?:chủ trì|thực hiện|tổ chức|"
-                        r"cấp|quyết định|phê duyệt|thẩm định|làm)[^.;]{8,})")),
-    ("uy_quyen", re.compile(r"(?:ủy|uỷ|phân cấp) quyền cho\s+(?P<b>)" + _HEAD + r"[^.;:]{0,120}?\s+(?P<task>(?:giải quyết|"
-                            r"thực hiện|quyết định|phê duyệt|cấp)[^.;]{8,})", re.I)),
-]
-_ACTION = re.compile(r"\s(?P<task>(?:cấp|chủ trì|chấp thuận|thẩm định|quyết định|phê duyệt|tổ chức|chịu trách nhiệm|"
-                     r"thực hiện|giải quyết)\b[^.;]{8,})")
-_CLAUSE_START = re.compile(r"^(?:\d{1,2}\.\s+|[a-zđ]\)\s+)?")
-_DELEGATION_TEXT = re.compile(r"phân cấp|ủy quyền|uỷ quyền", re.I)
-_ISSUER_BODY = re.compile(r"^(ỦY BAN NHÂN DÂN[^\n]*|UBND[^\n]*|HỘI ĐỒNG NHÂN DÂN[^\n]*)", re.M)
+# -- articles -----------------------------------------------------------------------------------------
+
+_MARKER = re.compile(r"^(?:\d{1,2}\.\s+|[a-zđ]\)\s+|-\s+)")
+_ACTIONS = ("cấp", "chủ trì", "chấp thuận", "thẩm định", "quyết định", "phê duyệt", "tổ chức", "chịu trách nhiệm",
+            "thực hiện", "giải quyết", "xét", "công nhận", "thu hồi", "ban hành", "cho phép")
+_ACTION = re.compile(r"(?:" + "|".join(_ACTIONS) + r")\b", re.I)
+_DELEGATING_VERB = re.compile(r"\b(?:giao(?: cho)?|(?:ủy|uỷ) quyền cho|phân cấp cho)\s+", re.I)
+_COMPETENT_VERB = re.compile(r"\s+có thẩm quyền\s+")
+_DECIDES = re.compile(r"\s+quyết định\s+")
+_DELEGATION_DOC = re.compile(r"phân cấp|phân quyền|ủy quyền|uỷ quyền", re.I)
+_ISSUER = re.compile(r"^(ỦY BAN NHÂN DÂN[^\n]*|UBND[^\n]*|HỘI ĐỒNG NHÂN DÂN[^\n]*)", re.M)
 
 
-def _delegator(text: str) -> str | None:
-    m = _ISSUER_BODY.search(text[:400])
+def _issuer(text: str) -> str | None:
+    m = _ISSUER.search(text[:400])
     if not m:
         return None
-    line = m.group(1).split(" CỘNG HÒA")[0].split(" TRUNG TÂM")[0]
+    line = re.split(r"\s+(?:CỘNG HÒA|TRUNG TÂM|SỞ|-{2,})", m.group(1))[0]
     return canonical(line.strip())
+
+
+def _body_ending_at(text: str, end: int) -> tuple[str, int] | None:
+    """The body whose name ends exactly at ``end`` (the word before a verb), searching back."""
+    best = None
+    for m in _BODY_START.finditer(text, max(0, end - 160), end):
+        found = body_at(text, m.start())
+        if found and found[1] == end:
+            best = (found[0], m.start())
+            break
+    return best
+
+
+def _clean_task(task: str) -> str:
+    return " ".join(task.strip(" ,:;-–.").split())[:400]
+
+
+def _units(article_text: str) -> list[tuple[int, str, bool]]:
+    """(offset, text, is_point) of every sentence-like unit: a line, split at ";" and ". "."""
+    out = []
+    for line in re.finditer(r"[^\n]+", article_text):
+        is_point = bool(re.match(r"^[a-zđ]\)\s", line.group(0)))
+        start = 0
+        body = line.group(0)
+        # a sentence ends at ";" or at ". " before a capital, never after a number ("2. UBND …", "Điều 4. …")
+        for cut in re.finditer(r";|(?<![0-9IVXa-zđ)])\.(?=\s+[A-ZĐ])|(?<=[a-zđ\w]{2})\.(?=\s+[A-ZĐ])", body):
+            if cut.end() - start > 1:
+                out.append((line.start() + start, body[start : cut.end()], is_point))
+            start = cut.end()
+        if body[start:].strip():
+            out.append((line.start() + start, body[start:], is_point))
+    return out
 
 
 def find_competences(doc_id: str, articles: Sequence, text: str, sections: SectionMap) -> list[CompetenceRecord]:
     out: list[CompetenceRecord] = []
     seen: set[tuple[str, str]] = set()
-    delegation_doc = bool(_DELEGATION_TEXT.search(text[:1500]))
-    delegator = _delegator(text) if delegation_doc else None
+    delegation_doc = bool(_DELEGATION_DOC.search(text[:1500]))
+    issuer = _issuer(text)
+
+    def add(rule: str, body: str, task: str, origin: str | None, start: int, end: int, key: str) -> None:
+        task = _clean_task(task)
+        if len(task.split()) < 2:
+            return
+        k = (body.lower(), task[:100].lower())
+        if k in seen:
+            return
+        seen.add(k)
+        out.append(CompetenceRecord(task=task, body=body, delegated_from=origin if origin != body else None,
+                                    rule=rule, span=Span(doc_id=doc_id, article_key=key, start=start, end=end)))
+
     cursor = 0
     for a in articles:
         base = text.find(a.text, cursor)
         if base < 0:
             continue
         cursor = base + 1
-        body_text = a.text
-        for line_m in re.finditer(r"[^\n]+", body_text):
-            line = line_m.group(0)
-            if line.count("\t") or len(line) < 20:
+        heading_body: str | None = None  # "3. Sở Xây dựng" over its điểm
+        for off, unit, is_point in _units(a.text):
+            s, e = base + off, base + off + len(unit)
+            lead = _MARKER.match(unit)
+            body_start = lead.end() if lead else 0
+            if not is_point:
+                only = body_at(unit, body_start)
+                heading_body = only[0] if only and not unit[only[1]:].strip(" .:") else None
+            for m in _COMPETENT_OF.finditer(unit):
+                if (b := _first_body(unit, m.end())):
+                    add("tham_quyen_cua", b, unit[body_start:m.start()], None, s, e, a.key)
+            for m in _COMPETENT_VERB.finditer(unit):
+                if (found := _body_ending_at(unit, m.start())):
+                    add("co_tham_quyen", found[0], unit[m.end():], None, s, e, a.key)
+            for m in _DECIDES.finditer(unit):
+                if (found := _body_ending_at(unit, m.start())):
+                    add("quyet_dinh", found[0], "quyết định " + unit[m.end():], None, s, e, a.key)
+            for m in _DELEGATING_VERB.finditer(unit):
+                found = body_at(unit, m.end())
+                if not found:
+                    continue
+                subject = _body_ending_at(unit, m.start() - 1) if m.start() > 0 else None
+                origin = subject[0] if subject else (issuer if delegation_doc else None)
+                rule = "giao" if m.group(0).lower().startswith("giao") else "uy_quyen"
+                add(rule, found[0], unit[found[1]:], origin, s, e, a.key)
+            if not delegation_doc:
                 continue
-            for sm in _SENTENCE.finditer(line):
-                sentence = sm.group(0)
-                s_off = base + line_m.start() + sm.start()
-                found = False
-                for rule, rx in _RULES:
-                    for m in rx.finditer(sentence):
-                        bpos = m.end() if rule == "tham_quyen_cua" else m.start("b")
-                        if rule == "giao":
-                            bpos = m.start("b")
-                        body = _body_at(sentence, bpos)
-                        if not body:
-                            continue
-                        task = m.group("task").strip(" ,:-–")
-                        task = _CLAUSE_START.sub("", task)
-                        origin = None
-                        if rule in ("giao", "uy_quyen"):
-                            lead = sentence[: m.start()].strip()
-                            hm = re.search(_HEAD + r"[^,;]*$", lead)
-                            origin = _body_at(lead, hm.start()) if hm else delegator
-                        key = (body.lower(), task[:80].lower())
-                        if key in seen or len(task) < 8:
-                            continue
-                        seen.add(key)
-                        found = True
-                        out.append(CompetenceRecord(
-                            task=task[:400], body=body, delegated_from=origin if origin != body else None, rule=rule,
-                            span=Span(doc_id=doc_id, article_key=a.key, start=s_off, end=s_off + len(sentence))))
-                if found or not delegation_doc or sm.start() != 0:
-                    continue
-                lead = _CLAUSE_START.match(sentence)
-                start = lead.end() if lead else 0
-                body = _body_at(sentence, start)
-                if not body:
-                    continue
-                am = _ACTION.search(sentence, start + len(body) - 1)
-                if not am or am.start() > start + len(body) + 40:
-                    continue
-                task = am.group("task").strip()
-                key = (body.lower(), task[:80].lower())
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(CompetenceRecord(
-                    task=task[:400], body=body, delegated_from=delegator if delegator != body else None,
-                    rule="phan_cap", span=Span(doc_id=doc_id, article_key=a.key, start=s_off,
-                                               end=s_off + len(sentence))))
+            opening = body_at(unit, body_start)
+            if opening and (act := _ACTION.match(unit, opening[1] + 1)):
+                add("phan_cap", opening[0], unit[act.start():], issuer, s, e, a.key)
+            elif is_point and heading_body and _ACTION.match(unit, body_start):
+                add("phan_cap", heading_body, unit[body_start:], issuer, s, e, a.key)
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 
 from ingest.procedures import text as T
 from ingest.procedures.competence import authorities_in, card_competences, find_competences
@@ -41,7 +41,7 @@ from ingest.procedures.models import (
 from ingest.procedures.source import Cell, SectionMap
 
 
-class Col(str, Enum):
+class Col(StrEnum):
     STT = "stt"
     CODE = "code"
     NAME = "name"
@@ -115,7 +115,7 @@ def header_col(text: str) -> Col | None:
     return None
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     CATALOGUE = "catalogue"
     DOSSIER = "dossier"
     CHANNELS = "channels"
@@ -176,19 +176,14 @@ class _Ctx:
 
 
 def _header_run(cells: list[Cell], i: int) -> list[Col] | None:
-    """Columns of a header starting at cell i: two or more header cells in a row (or a real table's first row)."""
+    """Columns of a header starting at cell i: two or more header cells in a row (a grouped header
+    spans two rows of a real table; its cells follow each other in the stream all the same)."""
     cols: list[Col] = []
-    j = i
-    while j < len(cells):
-        c = cells[j]
-        if j > i and c.row_start and c.table is not None and cells[i].table == c.table and len(cols) >= 2:
-            # a real table: the header may span two rows (grouped columns); keep reading header cells
-            pass
+    for c in cells[i:]:
         col = header_col(c.text)
         if col is None:
             break
         cols.append(col)
-        j += 1
     return cols if len(cols) >= 2 else None
 
 
@@ -556,7 +551,7 @@ def _time_fee(t: TableRead, ctx: _Ctx) -> dict:
     return v
 
 
-def _steps(t: TableRead, ctx: _Ctx) -> tuple[list[Step], list[SourcedText]]:
+def _steps(t: TableRead, ctx: _Ctx) -> list[Step]:
     blocks: list[tuple[Cell, list[Cell]]] = []
     for c in t.body:
         if T.STEP_LABEL.match(c.text):
@@ -566,7 +561,6 @@ def _steps(t: TableRead, ctx: _Ctx) -> tuple[list[Step], list[SourcedText]]:
         else:
             ctx.warn(WarningKind.UNASSIGNED_CELLS, "ô trước bước đầu tiên của quy trình", c)
     steps: list[Step] = []
-    results: list[SourcedText] = []
     group: str | None = None
     for label, cells in blocks:
         durations = [k for k, c in enumerate(cells) if T.is_duration(c.text)]
@@ -606,7 +600,7 @@ def _steps(t: TableRead, ctx: _Ctx) -> tuple[list[Step], list[SourcedText]]:
             steps[-1] = steps[-1].model_copy(update={"result": pending_result.text})
         if next_group:
             group = next_group
-    return steps, results
+    return steps
 
 
 @dataclass
@@ -678,7 +672,7 @@ def _section_card(sec: _Section, ctx: _Ctx, title_context: list[Cell]) -> Proced
         elif t.kind == Kind.TIME_FEE:
             v.update(_time_fee(t, ctx))
         elif t.kind == Kind.STEPS:
-            v["steps"], _ = _steps(t, ctx)
+            v["steps"] = _steps(t, ctx)
         elif t.kind == Kind.UNKNOWN:
             ctx.warn(WarningKind.UNKNOWN_HEADER, "bảng có tiêu đề cột không nhận ra: " +
                      " | ".join(c.text for c in t.header), *t.header)
@@ -731,7 +725,7 @@ def extract_cards(doc_id: str, cells: list[Cell], sections: SectionMap) -> Extra
             cards[key] = card
             order.append(key)
 
-    for start, _end, sec in section_ranges:
+    for _start, _end, sec in section_ranges:
         before = [t for t in titles if t.start <= sec.heading.start]
         add(_section_card(sec, ctx, before[-3:]))
     inside = [(s, e) for s, e, _ in section_ranges]
@@ -756,7 +750,8 @@ def extract_cards(doc_id: str, cells: list[Cell], sections: SectionMap) -> Extra
     return Extraction(cards=out, warnings=ctx.warnings, competences=card_competences(out))
 
 
-def extract(doc_id: str, cells: list[Cell], sections: SectionMap, articles: Sequence = (), text: str = "") -> Extraction:
+def extract(doc_id: str, cells: list[Cell], sections: SectionMap, articles: Sequence = (),
+            text: str = "") -> Extraction:
     """Cards, competence records and warnings of one document."""
     result = extract_cards(doc_id, cells, sections)
     if articles and text:

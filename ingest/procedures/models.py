@@ -8,7 +8,7 @@ text does not state is absent (None or an empty list), never guessed.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +29,7 @@ class SourcedText(BaseModel):
     span: Span
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     """How a dossier is filed (cách thức nộp)."""
 
     IN_PERSON = "truc_tiep"
@@ -37,13 +37,13 @@ class Channel(str, Enum):
     ONLINE = "truc_tuyen"
 
 
-class CopyKind(str, Enum):
+class CopyKind(StrEnum):
     ORIGINAL = "ban_chinh"
     COPY = "ban_sao"
     ORIGINAL_OR_COPY = "ban_chinh_hoac_ban_sao"
 
 
-class ProcedureStatus(str, Enum):
+class ProcedureStatus(StrEnum):
     """What the publishing decision does with the procedure."""
 
     PUBLISHED = "cong_bo"  # new, amended or simply listed
@@ -120,7 +120,7 @@ class Authority(BaseModel):
     span: Span
 
 
-class WarningKind(str, Enum):
+class WarningKind(StrEnum):
     UNKNOWN_HEADER = "unknown_header"  # a table whose header is not recognised
     MISSING_HEADER = "missing_header"  # a known table whose header lacks expected columns
     UNASSIGNED_CELLS = "unassigned_cells"  # cells that fit no column (merged or broken cells)

@@ -32,7 +32,7 @@ _ORG = (r"(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Hội đồng nhân d�
         r"Thủ tướng Chính phủ|Thủ tướng|Chính phủ|Sở|Bộ|Ban Quản lý|Trung tâm|Cục|Chi cục|Phòng|Văn phòng|"
         r"Thanh tra|Công an|Kho bạc Nhà nước|Bộ phận Một cửa|cơ quan chuyên môn)")
 _BODY_START = re.compile(rf"(?:{_HOLDER}\s+)?{_ORG}\b")
-_LEVEL = re.compile(r"^cấp\s+(?:tỉnh|huyện|xã|Thành phố|thành phố|trung ương|Trung ương)\b")
+_LEVEL = re.compile(r"^cấp\s+(?:tỉnh|huyện|xã|thành phố|trung ương)\b", re.I)
 # Lower-case words that end a body's name: verbs of action and the prepositions after a name.
 _STOPS = {
     *("cấp", "chủ", "giải", "thực", "quyết", "phê", "thẩm", "chấp", "tổ", "chịu", "có", "tham", "là", "được"),
@@ -97,7 +97,8 @@ def _first_body(text: str, start: int) -> str | None:
 
 
 _DELEGATE = re.compile(r"(?:ủy|uỷ) quyền cho\s+", re.I)
-_COMPETENT_OF = re.compile(r"thuộc thẩm quyền(?:\s+[^\s,;.()]+){0,6}? của\s+", re.I)
+# "thuộc thẩm quyền [giải quyết | quyết định chủ trương đầu tư] của X"; "thẩm quyền quản lý" is not competence
+_COMPETENT_OF = re.compile(r"thuộc thẩm quyền(?!\s+quản lý)(?:\s+[^\s,;.()]+){0,6}? của\s+", re.I)
 _IN_NAME = re.compile(r"\(thẩm quyền của\s+", re.I)
 
 

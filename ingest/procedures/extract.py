@@ -210,8 +210,19 @@ def read_tables(cells: list[Cell]) -> list[tuple[int, int, TableRead]]:
     while i < len(cells):
         cols = _header_run(cells, i)
         if cols is None:
-            if T.SUBHEADING.match(cells[i].text) or T.PROCEDURE_HEADING.match(cells[i].text):
-                heading = cells[i].text
+            c = cells[i]
+            first_of_table = c.table is not None and (i == 0 or cells[i - 1].table != c.table)
+            if first_of_table:
+                # a real table whose first row names no column we know: reported, not read
+                j = i
+                while j < len(cells) and cells[j].table == c.table:
+                    j += 1
+                row = [c] + [x for x in cells[i + 1 : j] if not x.row_start][: 12]
+                out.append((i, j, TableRead(Kind.UNKNOWN, [], row, cells[i + len(row) : j], heading)))
+                i = j
+                continue
+            if T.SUBHEADING.match(c.text) or T.PROCEDURE_HEADING.match(c.text):
+                heading = c.text
             i += 1
             continue
         kind = table_kind(cols, heading)
@@ -388,7 +399,7 @@ def _catalogue_cards(t: TableRead, ctx: _Ctx, context: list[Cell]) -> list[Proce
             above = authorities_in([*context, *group_context[-2:]], ctx.span)
             if above and above[0].delegated_from is not None:
                 # "ủy quyền cho X giải quyết" above a row "… thuộc thẩm quyền của Y": X acts for Y
-                origin = named[0].body if named else above[0].delegated_from
+                origin = named[0].body if named and named[0].body != above[0].body else above[0].delegated_from
                 auth = [above[0].model_copy(update={"delegated_from": origin})]
             else:
                 auth = named or above
@@ -575,7 +586,11 @@ def _steps(t: TableRead, ctx: _Ctx) -> list[Step]:
             tail = tail[2:]
         pending_result: Cell | None = None
         next_group = None
-        if durations and tail:
+        # A result cell merged down the sub-steps of one step sits after the first of them only; then
+        # what follows the last sub-step cannot be its result: it is the next group's label row.
+        merged_result = any(len(seg) > 2 for seg, _ in segments[1:])
+        single_rows = [c for c in tail if c.row_start and c.table is not None]
+        if durations and tail and not merged_result and tail[0] not in single_rows:
             pending_result, extra = tail[0], tail[1:]
             if extra:
                 next_group = " ".join(c.text for c in extra)

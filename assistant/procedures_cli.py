@@ -52,7 +52,8 @@ def procedures_list(
     with index.sessions() as s:
         hits = search_procedures(s, q, field=field, authority=authority, labels=None, limit=limit)
     if as_json:
-        sys.stdout.write(json.dumps([h.card.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2) + "\n")
+        cards = [h.card.model_dump(mode="json") for h in hits]
+        sys.stdout.write(json.dumps(cards, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"{len(hits)} thủ tục")
     for col in ("Mã TTHC", "Tên thủ tục", "Lĩnh vực", "Cơ quan giải quyết", "Thời hạn", "Văn bản"):
@@ -99,12 +100,13 @@ def procedures_show(
         info.add_row("Ký hiệu", c.symbol.text, where(c.symbol.span))
     info.add_row("Tình trạng", "Bị bãi bỏ" if c.status.value == "bai_bo" else "Đang công bố", "")
     for a in c.authorities:
-        info.add_row("Cơ quan giải quyết", a.body + (f" (được {a.delegated_from} ủy quyền)" if a.delegated_from else ""),
-                     where(a.span))
+        by = f" (được {a.delegated_from} ủy quyền)" if a.delegated_from else ""
+        info.add_row("Cơ quan giải quyết", a.body + by, where(a.span))
     info.add_row("Thời hạn giải quyết", deadline_vi(c), where(c.deadline.span) if c.deadline else "")
     for ch in c.channels:
         label = CHANNELS_VI.get(ch.channel.value, "") if ch.channel else ""
-        info.add_row("Cách thức nộp", " — ".join(x for x in (label, ch.address or ch.url or ch.text) if x), where(ch.span))
+        where_to = " — ".join(x for x in (label, ch.address or ch.url or ch.text) if x)
+        info.add_row("Cách thức nộp", where_to, where(ch.span))
     for p in c.places:
         info.add_row("Địa điểm", p.text, where(p.span))
     if c.fee:

@@ -53,23 +53,21 @@ def body_at(text: str, start: int) -> tuple[str, int] | None:
     if not m:
         return None
     end = m.end()
-    words = 0
-    for w in re.finditer(r"\S+", text[m.end():]):
+    for words, w in enumerate(re.finditer(r"\S+", text[m.end():]), start=1):
         token = w.group(0)
         core = token.rstrip(",;.:)”\"")
         if not core or core[0] in "(“\"-–":
             break
         lower = core.lower()
         at = m.end() + w.start()
-        if lower in _STOPS and (caps or core[0].islower()):
-            if not (lower == "cấp" and _LEVEL.match(text[at:])):  # "UBND cấp xã" is a level, not "cấp"
-                break
+        is_level = lower == "cấp" and _LEVEL.match(text[at:])  # "UBND cấp xã": a level, not the verb "cấp"
+        if lower in _STOPS and (caps or core[0].islower()) and not is_level:
+            break
         if lower == "và":
             after = text[at + len(token):].lstrip()
             if not after[:1].isupper():
                 break  # "HĐND Thành phố và cơ quan …": "và" joins two subjects, not two words of a name
         end = at + len(core)
-        words += 1
         if core != token or words >= _MAX_WORDS:
             break  # punctuation closes a name
     body = canonical(text[start:end])

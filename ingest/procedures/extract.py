@@ -345,7 +345,8 @@ def _catalogue_cards(t: TableRead, ctx: _Ctx, context: list[Cell]) -> list[Proce
     cards: list[ProcedureCard] = []
     missing = [c for c in (Col.CODE, Col.NAME) if c not in t.cols]
     if missing:
-        ctx.warn(WarningKind.MISSING_HEADER, "bảng danh mục thiếu cột " + ", ".join(m.value for m in missing), *t.header)
+        ctx.warn(WarningKind.MISSING_HEADER, "bảng danh mục thiếu cột " + ", ".join(m.value for m in missing),
+                 *t.header)
     cols = [c for c in t.cols if c != Col.STT]
     field_cell: tuple[Cell, str] | None = None
     level: Cell | None = None

@@ -173,7 +173,8 @@ class CompetenceRecord(BaseModel):
     body: str
     delegated_from: str | None = None
     procedure_code: str | None = None
-    rule: str  # which pattern found it: "card", "tham_quyen_cua", "co_tham_quyen", "quyet_dinh", "giao", "uy_quyen", "phan_cap", "subject"
+    # which rule found it: card, tham_quyen_cua, co_tham_quyen, quyet_dinh, giao, uy_quyen, phan_cap
+    rule: str
     span: Span
 
 

@@ -17,8 +17,8 @@ STEP_LABEL = re.compile(r"^Bước\s+\d+[a-z]?\.?$", re.I)
 # A numbered sub-heading of a procedure section ("2. Thành phần hồ sơ"), never a bare row number.
 SUBHEADING = re.compile(r"^(\d{1,2})\.\s+(\S.{3,})$")
 # A section that opens one procedure: "I. Thủ tục … (Mã TTHC 1.012644, ký hiệu: QTTP-20)".
-PROCEDURE_HEADING = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,3})\.\s+(?P<name>.+?)\s*\((?P<ref>[^()]*Mã\s+(?:TTHC|thủ tục)[^()]*)\)\.?$",
-                               re.I)
+PROCEDURE_HEADING = re.compile(
+    r"^(?:[IVXLC]{1,6}|\d{1,3})\.\s+(?P<name>.+?)\s*\((?P<ref>[^()]*Mã\s+(?:TTHC|thủ tục)[^()]*)\)\.?$", re.I)
 NUMBER = re.compile(r"\b\d{1,5}/(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐa-zđ0-9]*(?:\s*-\s*[A-ZĐ][A-ZĐa-zđ0-9]*)*")
 URL = re.compile(r"https?://[^\s,;)\]]+")
 _DAYS = re.compile(r"(\d+/\d+|\d+(?:[.,]\d+)?)\s*(?:\([^)]{0,30}\)\s*)?ngày(\s+làm\s+việc)?", re.I)
@@ -43,7 +43,7 @@ def number_of_days(text: str) -> tuple[float | None, bool | None]:
         value = int(a) / int(b) if int(b) else None
     else:
         value = float(raw.replace(",", "."))
-    return value, (True if m.group(2) else False)
+    return value, bool(m.group(2))
 
 
 def number_of_hours(text: str) -> float | None:
@@ -90,7 +90,8 @@ def legal_numbers(text: str) -> list[str]:
 
 def looks_like_citation(text: str) -> bool:
     f = fold(text)
-    return bool(NUMBER.search(text)) or any(w in f for w in ("luat ", "nghi dinh", "thong tu", "quyet dinh", "nghi quyet"))
+    kinds = ("luat ", "nghi dinh", "thong tu", "quyet dinh", "nghi quyet")
+    return bool(NUMBER.search(text)) or any(w in f for w in kinds)
 
 
 def bullets(text: str) -> list[str]:

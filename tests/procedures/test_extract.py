@@ -109,7 +109,8 @@ CHANNELS = [
     [c("3"), c("Trực tuyến tại Cổng Dịch vụ công Quốc gia"), c("https://dichvucong.gov.vn")],
 ]
 TIME_FEE = [
-    [c("Thời gian giải quyết", 1, 2), c("Mức thu (ĐVT: Việt Nam đồng)", 1, 2), c("Cung cấp dịch vụ công trực tuyến", 2)],
+    [c("Thời gian giải quyết", 1, 2), c("Mức thu (ĐVT: Việt Nam đồng)", 1, 2),
+     c("Cung cấp dịch vụ công trực tuyến", 2)],
     [c("Ngày làm việc"), c("Giờ làm việc"), c("Phí"), c("Lệ phí")],
     [c("10 ngày"), c("80 giờ"), c("Không"), c("50.000 đồng"), c("Một phần")],
 ]
@@ -200,7 +201,8 @@ def _section_with(tables: dict[str, object]) -> list[Block]:
     blocks: list[Block] = []
     for b in SECTION:
         if isinstance(b, list):
-            name = {id(DOSSIER): "dossier", id(CHANNELS): "channels", id(TIME_FEE): "time_fee", id(STEPS): "steps"}[id(b)]
+            names = {id(DOSSIER): "dossier", id(CHANNELS): "channels", id(TIME_FEE): "time_fee", id(STEPS): "steps"}
+            name = names[id(b)]
             replacement = tables.get(name, b)
             if replacement is not None:
                 blocks.append(replacement)
@@ -259,9 +261,11 @@ def test_step_rows_without_days_and_merged_cells(tmp_path, fmt):
 
 def test_catalogue_with_merged_and_missing_cells(tmp_path):
     table = [
-        [c("STT"), c("Mã TTHC"), c("Tên thủ tục hành chính"), c("Lĩnh vực"), c("Cơ quan thực hiện"), c("Căn cứ pháp lý")],
+        [c("STT"), c("Mã TTHC"), c("Tên thủ tục hành chính"), c("Lĩnh vực"), c("Cơ quan thực hiện"),
+         c("Căn cứ pháp lý")],
         [c("I"), c("Lĩnh vực Hộ tịch (02 TTHC)", 1, 5)],
-        [c("1"), c("1.000001"), c("Đăng ký khai sinh"), c("Hộ tịch"), c("UBND cấp xã"), c("Luật Hộ tịch số 60/2014/QH13", 2)],
+        [c("1"), c("1.000001"), c("Đăng ký khai sinh"), c("Hộ tịch"), c("UBND cấp xã"),
+         c("Luật Hộ tịch số 60/2014/QH13", 2)],
         [c("2"), c("1.000002"), c("Đăng ký kết hôn"), c("Hộ tịch"), c("UBND cấp xã")],
         [c("3"), c("Đăng ký khai tử")],
     ]

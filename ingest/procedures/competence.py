@@ -42,6 +42,7 @@ _STOPS = {
     *("ngừng", "tạm", "lấy", "rà", "xử", "nhận", "trả", "cử", "bầu", "đánh", "chuyển", "điều", "cung"),
     *("sử", "phát", "nộp", "ra", "từ", "sau", "trước", "về"),
 }
+_ANOTHER_SUBJECT = re.compile(r"(?:cơ quan|người|tổ chức|cá nhân|các cơ quan|đơn vị)\b", re.I)
 _GENERIC = {"cơ quan chuyên môn", "Sở", "Bộ", "Phòng", "Trung tâm", "Cục", "Chi cục", "Văn phòng", "Thanh tra"}
 _MAX_WORDS = 14
 
@@ -65,8 +66,8 @@ def body_at(text: str, start: int) -> tuple[str, int] | None:
             break
         if lower == "và":
             after = text[at + len(token):].lstrip()
-            if not after[:1].isupper():
-                break  # "HĐND Thành phố và cơ quan …": "và" joins two subjects, not two words of a name
+            if _BODY_START.match(after) or _ANOTHER_SUBJECT.match(after):
+                break  # "HĐND Thành phố và cơ quan …", "Sở Tài chính và Sở Nội vụ": two subjects, not one name
         end = at + len(core)
         if core != token or words >= _MAX_WORDS:
             break  # punctuation closes a name

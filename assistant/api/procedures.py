@@ -11,10 +11,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from assistant.api.auth import Permission, guard
 from assistant.api.deps import IndexDep
 from assistant.index.procedures import get_procedure, search_competences, search_procedures
+from assistant.index.schema import DocumentRow
 from assistant.security.principal import Principal
 from ingest.procedures import ProcedureCard, Span
 from ingest.procedures.models import (
@@ -116,6 +118,7 @@ class CardFee(BaseModel):
 class CardBasis(BaseModel):
     text: str
     numbers: list[str]
+    documents: list[str] = Field(default_factory=list, description="Văn bản trong chỉ mục có số hiệu được dẫn")
     citation: Citation
 
 
@@ -234,9 +237,21 @@ def show_procedure(ma_tthc: str, index: IndexDep,
                    principal: Annotated[Principal, guard(Permission.SEARCH)]) -> ProcedureOut:
     with index.sessions() as s:
         hit = get_procedure(s, ma_tthc, principal.access_labels())
-    if hit is None:
-        raise HTTPException(404, {"code": "not_found", "message": f"Không có thủ tục mã '{ma_tthc}'."})
-    return card_out(hit.card)
+        if hit is None:
+            raise HTTPException(404, {"code": "not_found", "message": f"Không có thủ tục mã '{ma_tthc}'."})
+        out = card_out(hit.card)
+        # cited documents that are in the index and readable by the caller
+        numbers = {n for b in out.legal_basis for n in b.numbers}
+        stmt = select(DocumentRow.number, DocumentRow.id).where(DocumentRow.number.in_(numbers))
+        labels = principal.access_labels()
+        if labels is not None:
+            stmt = stmt.where(DocumentRow.access.in_(labels))
+        indexed: dict[str, list[str]] = {}
+        for number, doc_id in s.execute(stmt):
+            indexed.setdefault(number, []).append(doc_id)
+    for b in out.legal_basis:
+        b.documents = sorted({d for n in b.numbers for d in indexed.get(n, [])})
+    return out
 
 
 @router.get("/api/competence", response_model=CompetenceList)

@@ -32,6 +32,12 @@ def proc_server(tmp_path_factory, hanoi_dir) -> Iterator[SimpleNamespace]:
         shutil.copy(hanoi_dir / f"{doc}.txt", corpus)
         results = ingest_files([corpus / f"{doc}.txt"], index, settings, access=access)
         assert not any(r.failed for r in results), [r.message for r in results]
+    decree = corpus / "nghi-dinh-95-2023.txt"  # a document cited by the cards' cơ sở pháp lý, readable by dept:tc only
+    decree.write_text("CHÍNH PHỦ\nSố: 95/2023/NĐ-CP\nHà Nội, ngày 29 tháng 12 năm 2023\nNGHỊ ĐỊNH\n"
+                      "QUY ĐỊNH CHI TIẾT MỘT SỐ ĐIỀU VÀ BIỆN PHÁP THI HÀNH LUẬT TÍN NGƯỠNG, TÔN GIÁO\n"
+                      "Điều 1. Phạm vi điều chỉnh\nNghị định này quy định chi tiết một số điều của Luật.\n",
+                      encoding="utf-8")
+    assert not any(r.failed for r in ingest_files([decree], index, settings, access="dept:tc"))
     store = KeyStore(index.sessions)
     keys = {
         "admin": store.create("admin", "Quản trị").plaintext,
@@ -61,6 +67,16 @@ def test_card_fields_with_citations(proc_server):
     # the citation's offsets hold the cited words in the article the URL opens
     art = _get(proc_server, cit["url"], "staff_snv").json()
     assert "Văn bản đề nghị (Theo mẫu)" in art["article"]["text"]
+
+
+def test_cited_documents_resolved_for_readers_only(proc_server):
+    def resolved(who: str) -> dict[str, list[str]]:
+        card = _get(proc_server, "/api/procedures/1.012644", who).json()
+        return {n: b["documents"] for b in card["legal_basis"] for n in b["numbers"]}
+
+    assert resolved("admin")["95/2023/NĐ-CP"] == ["nghi-dinh-95-2023"]
+    assert resolved("staff_snv")["95/2023/NĐ-CP"] == []  # may read the card, not the decree
+    assert resolved("admin")["02/2016/QH14"] == []  # not in the index
 
 
 def test_unreadable_card_is_absent_and_404(proc_server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
 from assistant.index.procedures import get_procedure, search_competences, search_procedures
@@ -15,14 +16,20 @@ from ingest.pipeline import ingest_files
 DOC = "quyet-dinh-1597-QD-TTPVHCC-HN"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path) -> Settings:
+    if request.param == "postgresql":
+        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("pg_url"))
+    return Settings(data_dir=tmp_path / "data")
+
+
 def _counts(index: Index) -> tuple[int, int]:
     with index.sessions() as s:
         return (s.scalar(select(func.count()).select_from(ProcedureRow)),
                 s.scalar(select(func.count()).select_from(CompetenceRow)))
 
 
-def test_replaced_and_removed_with_document(tmp_path, hanoi_dir):
-    settings = Settings(data_dir=tmp_path / "data")
+def test_replaced_and_removed_with_document(tmp_path, hanoi_dir, settings):
     index = Index(settings)
     path = tmp_path / f"{DOC}.txt"
     shutil.copy(hanoi_dir / path.name, path)
@@ -48,14 +55,13 @@ def test_replaced_and_removed_with_document(tmp_path, hanoi_dir):
     assert _counts(index) == (0, 0)
 
 
-def test_extraction_failure_keeps_the_document(tmp_path, hanoi_dir, monkeypatch):
+def test_extraction_failure_keeps_the_document(tmp_path, hanoi_dir, monkeypatch, settings):
     import ingest.pipeline as pipeline
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pipeline, "extract_document", broken)
-    settings = Settings(data_dir=tmp_path / "data")
     index = Index(settings)
     path = tmp_path / f"{DOC}.txt"
     shutil.copy(hanoi_dir / path.name, path)
@@ -63,3 +69,25 @@ def test_extraction_failure_keeps_the_document(tmp_path, hanoi_dir, monkeypatch)
     assert result.status == "added"
     assert any("thủ tục" in w for w in result.warnings)
     assert _counts(index) == (0, 0)
+
+
+def test_cli_list_and_show(tmp_path, hanoi_dir):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps table cells to the terminal's width
+    data = str(tmp_path / "data")
+    shutil.copy(hanoi_dir / "quyet-dinh-1594-QD-TTPVHCC-HN.txt", tmp_path)
+    r = runner.invoke(app, ["--data-dir", data, "ingest", str(tmp_path / "quyet-dinh-1594-QD-TTPVHCC-HN.txt"),
+                            "--no-embed"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--data-dir", data, "procedures", "list", "--q", "người đại diện"])
+    assert r.exit_code == 0 and "Mã TTHC" in r.output and "1.012657" in r.output
+    r = runner.invoke(app, ["--data-dir", data, "procedures", "show", "1.012644"])
+    assert r.exit_code == 0, r.output
+    for label in ("Thành phần hồ sơ", "Cách thức nộp", "Thời hạn giải quyết", "30 ngày làm việc", "Quy trình giải quyết",
+                  "QTTP-20", "phu-luc:section-B.I"):
+        assert label in r.output, label
+    r = runner.invoke(app, ["--data-dir", data, "procedures", "show", "9.999999"])
+    assert r.exit_code == 1 and "Không có thủ tục mã" in r.output

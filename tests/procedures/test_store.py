@@ -86,8 +86,8 @@ def test_cli_list_and_show(tmp_path, hanoi_dir):
     assert r.exit_code == 0 and "Mã TTHC" in r.output and "1.012657" in r.output
     r = runner.invoke(app, ["--data-dir", data, "procedures", "show", "1.012644"])
     assert r.exit_code == 0, r.output
-    for label in ("Thành phần hồ sơ", "Cách thức nộp", "Thời hạn giải quyết", "30 ngày làm việc", "Quy trình giải quyết",
-                  "QTTP-20", "phu-luc:section-B.I"):
+    for label in ("Thành phần hồ sơ", "Cách thức nộp", "Thời hạn giải quyết", "30 ngày làm việc",
+                  "Quy trình giải quyết", "QTTP-20", "phu-luc:section-B.I"):
         assert label in r.output, label
     r = runner.invoke(app, ["--data-dir", data, "procedures", "show", "9.999999"])
     assert r.exit_code == 1 and "Không có thủ tục mã" in r.output

@@ -425,6 +425,8 @@ def _card_fields(assigned: dict[Col, list[Cell]], ctx: _Ctx) -> dict:
         v["fee"] = _fee(cells[0], ctx)
     if cells := assigned.get(Col.BASIS) or assigned.get(Col.ABOLISH_BASIS):
         v["legal_basis"] = _basis(cells, ctx)
+    if cells := assigned.get(Col.RESULT):
+        v["results"] = [ctx.sourced(c) for c in cells]
     if cells := assigned.get(Col.AUTHORITY):
         v["authorities"] = [Authority(body=c.text.rstrip(". "), span=ctx.span(c)) for c in cells[:1]]
     return v
@@ -449,13 +451,11 @@ def _channels_from_text(cell: Cell, ctx: _Ctx) -> list[SubmissionChannel]:
     return out
 
 
-def _fee(cell: Cell, ctx: _Ctx, *, fee: str | None = None, charge: str | None = None) -> Fee:
-    free = T.is_free(cell.text) if fee is None and charge is None else all(
-        x is None or T.is_free(x) for x in (fee, charge))
-    if not free and fee is None and charge is None and "quy định" in cell.text and not T.is_free(cell.text):
-        free = None  # "Theo quy định": the amount is elsewhere
-    return Fee(text=cell.text, fee=fee, charge=charge, free=free if free else (False if "đồng" in cell.text else None),
-               span=ctx.span(cell))
+def _fee(cell: Cell, ctx: _Ctx) -> Fee:
+    """A "Phí, lệ phí" cell: free when it says none ("Không", "Không quy định", "0 đồng"), not free when it
+    states an amount in đồng, unknown otherwise ("Theo quy định": the amount is in another text)."""
+    free: bool | None = True if T.is_free(cell.text) else (False if "đồng" in cell.text else None)
+    return Fee(text=cell.text, free=free, span=ctx.span(cell))
 
 
 def _basis(cells: list[Cell], ctx: _Ctx) -> list[LegalBasis]:

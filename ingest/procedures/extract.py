@@ -726,6 +726,46 @@ def _title_cells(cells: list[Cell]) -> list[Cell]:
     return out
 
 
+_LISTED_ITEM = re.compile(r"^\((\d{1,3})\)\s+(\S.{5,})$")
+_LEVEL_HEADING = re.compile(r"^[IVXLC]{1,6}\.\s+(Thủ tục hành chính cấp\s+.+?)\.?$", re.I)
+
+
+def _listed_cards(cells: list[Cell], ctx: _Ctx) -> list[ProcedureCard]:
+    """Procedures listed by name under a "DANH MỤC THỦ TỤC HÀNH CHÍNH …" title, "(1) …", "(2) …",
+    grouped by "I. Thủ tục hành chính cấp tỉnh": names, lĩnh vực and cấp only — the text says no more."""
+    cards: list[ProcedureCard] = []
+    seen: set[tuple[str, str]] = set()
+    for k, title in enumerate(cells):
+        if "danh muc thu tuc hanh chinh" not in T.fold(title.text) or title.text.upper() != title.text:
+            continue
+        field_name = field_in(title.text)
+        level: Cell | None = None
+        started = False
+        for c in cells[k + 1 :]:
+            lv = _LEVEL_HEADING.match(c.text)
+            item = _LISTED_ITEM.match(c.text)
+            if lv:
+                level = c
+            elif item:
+                started = True
+                name = item.group(2).rstrip(". ")
+                key = (name, level.text if level else "")
+                if key in seen:
+                    continue  # listed twice under the same cấp: one procedure
+                seen.add(key)
+                start = c.start + c.text.find(item.group(2))
+                span = Span(doc_id=ctx.doc_id, article_key=ctx.sections.key_at(c.start), start=start,
+                            end=start + len(name))
+                lv_match = _LEVEL_HEADING.match(level.text) if level else None
+                cards.append(ProcedureCard(
+                    doc_id=ctx.doc_id, name=SourcedText(text=name, span=span), span=ctx.span(c),
+                    field=SourcedText(text=field_name, span=ctx.span(title)) if field_name else None,
+                    level=SourcedText(text=lv_match.group(1), span=ctx.span(level)) if lv_match and level else None))
+            elif started or c.start - title.end > 800:
+                break  # the list has ended, or never began near its title
+    return cards
+
+
 def extract_cards(doc_id: str, cells: list[Cell], sections: SectionMap) -> Extraction:
     ctx = _Ctx(doc_id, sections)
     titles = _title_cells(cells)
@@ -753,6 +793,9 @@ def extract_cards(doc_id: str, cells: list[Cell], sections: SectionMap) -> Extra
             continue
         context = [c for c in titles if c.start <= t.header[0].start][-3:]
         for card in _catalogue_cards(t, ctx, context):
+            add(card)
+    if not cards:
+        for card in _listed_cards(cells, ctx):
             add(card)
     out = [cards[k] for k in order]
     # a card with no field of its own takes the lĩnh vực its document's title names

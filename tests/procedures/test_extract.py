@@ -303,3 +303,15 @@ def test_never_crashes_on_broken_text(hanoi_dir, tmp_path):
         for card in ex.cards:
             assert card.name.text
             assert 0 <= card.span.start <= card.span.end <= len(text)
+
+
+def test_procedures_listed_by_name(hanoi_dir):
+    ex, text = extract_file(hanoi_dir / "quyet-dinh-1610-QD-TTPVHCC-HN.txt")
+    assert len(ex.cards) == 25  # 20 cấp tỉnh + 6 cấp xã, one cấp tỉnh name listed twice
+    assert all(c_.code is None and c_.field.text == "Đất đai" for c_ in ex.cards)
+    levels = [c_.level.text for c_ in ex.cards]
+    assert levels.count("Thủ tục hành chính cấp tỉnh") == 19 and levels.count("Thủ tục hành chính cấp xã") == 6
+    split = next(c_ for c_ in ex.cards if c_.name.text == "Tách thửa hoặc hợp thửa đất")
+    assert text[split.name.span.start:split.name.span.end] == "Tách thửa hoặc hợp thửa đất"
+    # nothing the list does not say: no authority, deadline, dossier or channel
+    assert not any(c_.authorities or c_.deadline or c_.dossier or c_.channels for c_ in ex.cards)

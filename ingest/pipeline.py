@@ -137,6 +137,8 @@ def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest
         procedures = extract_document(doc, path, loaded.format)
         for w in procedures.warnings:
             log.info("%s: thủ tục hành chính — %s", path.name, w.message)
+    except LoaderError:
+        raise  # the file's time limit ran out: the whole file fails, as for parsing
     except Exception:  # noqa: BLE001 - a procedure table the reader cannot handle must not lose the document
         log.exception("procedure extraction failed for %s", path)
         procedures = None

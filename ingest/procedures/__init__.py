@@ -35,4 +35,4 @@ def extract_document(doc: ParsedDocument, path: Path | None = None, fmt: str = "
         blocks = list(doc.text.split("\n"))
     cells = cell_stream(blocks, doc.text)
     sections = SectionMap(doc.articles, doc.text)
-    return extract(doc.doc_id, cells, sections, doc.articles, doc.text)
+    return extract(doc.doc_id, cells, sections, doc.articles, doc.text, doc.metadata.issuer)

@@ -144,11 +144,14 @@ _ISSUER = re.compile(r"^(ỦY BAN NHÂN DÂN[^\n]*|UBND[^\n]*|HỘI ĐỒNG NHÂ
 
 
 def _issuer(text: str) -> str | None:
+    """The issuing body from the header: its last organisation line ("UBND THÀNH PHỐ HÀ NỘI / TRUNG TÂM
+    PHỤC VỤ HÀNH CHÍNH CÔNG": the Trung tâm issues, the UBND is its parent)."""
     m = _ISSUER.search(text[:400])
     if not m:
         return None
-    line = re.split(r"\s+(?:CỘNG HÒA|TRUNG TÂM|SỞ|-{2,})", m.group(1))[0]
-    return canonical(line.strip())
+    header = re.split(r"\s+(?:CỘNG HÒA|-{2,})", m.group(1))[0]
+    parts = re.split(r"\s+(?=TRUNG TÂM|SỞ |BAN QUẢN LÝ|VĂN PHÒNG)", header)
+    return canonical(parts[-1].strip())
 
 
 def _body_ending_at(text: str, end: int) -> tuple[str, int] | None:
@@ -183,11 +186,13 @@ def _units(article_text: str) -> list[tuple[int, str, bool]]:
     return out
 
 
-def find_competences(doc_id: str, articles: Sequence, text: str, sections: SectionMap) -> list[CompetenceRecord]:
+def find_competences(doc_id: str, articles: Sequence, text: str, sections: SectionMap,
+                     issuer: str | None = None) -> list[CompetenceRecord]:
+    """``issuer``: the document's issuing body when its metadata knows it; else read from the header."""
     out: list[CompetenceRecord] = []
     seen: set[tuple[str, str]] = set()
     delegation_doc = bool(_DELEGATION_DOC.search(text[:1500]))
-    issuer = _issuer(text)
+    issuer = issuer or _issuer(text)
 
     def add(rule: str, body: str, task: str, origin: str | None, start: int, end: int, key: str) -> None:
         task = _clean_task(task)
@@ -208,6 +213,9 @@ def find_competences(doc_id: str, articles: Sequence, text: str, sections: Secti
         cursor = base + 1
         heading_body: str | None = None  # "3. Sở Xây dựng" over its điểm
         for off, unit, is_point in _units(a.text):
+            letters = [ch for ch in unit if ch.isalpha()]
+            if len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
+                continue  # an ALL-CAPS heading names a list, it does not assign a task (cards read those)
             s, e = base + off, base + off + len(unit)
             lead = _MARKER.match(unit)
             body_start = lead.end() if lead else 0

@@ -810,9 +810,9 @@ def extract_cards(doc_id: str, cells: list[Cell], sections: SectionMap) -> Extra
 
 
 def extract(doc_id: str, cells: list[Cell], sections: SectionMap, articles: Sequence = (),
-            text: str = "") -> Extraction:
+            text: str = "", issuer: str | None = None) -> Extraction:
     """Cards, competence records and warnings of one document."""
     result = extract_cards(doc_id, cells, sections)
     if articles and text:
-        result.competences.extend(find_competences(doc_id, articles, text, sections))
+        result.competences.extend(find_competences(doc_id, articles, text, sections, issuer))
     return result

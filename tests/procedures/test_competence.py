@@ -56,3 +56,14 @@ def test_rules_of_legal_language():
     # "cơ quan có thẩm quyền" names nobody; a text that delegates nothing assigns nothing by its subjects
     assert {body for _, body in records} == {"Chủ tịch Ủy ban nhân dân cấp tỉnh", "Chủ tịch Ủy ban nhân dân cấp xã",
                                              "Hội đồng nhân dân Thành phố", "Sở Tài chính"}
+
+
+def test_delegator_is_the_issuing_body_not_its_parent(hanoi_dir):
+    """The header "UBND THÀNH PHỐ HÀ NỘI / TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG": the Trung tâm issues the decision."""
+    from ingest.procedures.text import fold
+
+    text = load_file(hanoi_dir / "quyet-dinh-1594-QD-TTPVHCC-HN.txt").text
+    given = [r for r in competences(text) if r.rule == "giao"]
+    assert [r.body for r in given] == ["Sở Dân tộc và Tôn giáo Thành phố"]
+    assert fold(given[0].delegated_from) == "trung tam phuc vu hanh chinh cong"
+    assert not [r for r in competences(text) if r.task.isupper()]  # ALL-CAPS list titles assign nothing

@@ -136,6 +136,9 @@ _MARKER = re.compile(r"^(?:\d{1,2}\.\s+|[a-zđ]\)\s+|-\s+)")
 _ACTIONS = ("cấp", "chủ trì", "chấp thuận", "thẩm định", "quyết định", "phê duyệt", "tổ chức", "chịu trách nhiệm",
             "thực hiện", "giải quyết", "xét", "công nhận", "thu hồi", "ban hành", "cho phép")
 _ACTION = re.compile(r"(?:" + "|".join(_ACTIONS) + r")\b", re.I)
+# Where a delegated task starts: a verb, not the nouns "tổ chức", "cấp tỉnh" that may fill a list of bodies.
+_TASK_VERB = re.compile(r"\b(?:thực hiện|giải quyết|quyết định|phê duyệt|chủ trì|thẩm định|chấp thuận|ban hành|làm|"
+                        r"cấp(?!\s+(?:tỉnh|huyện|xã|sở|bộ|trung ương|thành phố|cơ sở)\b))\b", re.I)
 _DELEGATING_VERB = re.compile(r"\b(?:giao(?: cho)?|(?:ủy|uỷ) quyền cho|phân cấp cho)\s+", re.I)
 _COMPETENT_VERB = re.compile(r"\s+có thẩm quyền\s+")
 _DECIDES = re.compile(r"\s+quyết định\s+")
@@ -229,6 +232,8 @@ def find_competences(doc_id: str, articles: Sequence, text: str, sections: Secti
                 if (found := _body_ending_at(unit, m.start())):
                     add("co_tham_quyen", found[0], unit[m.end():], None, s, e, a.key)
             for m in _DECIDES.finditer(unit):
+                if unit[m.end():].startswith("thì"):
+                    continue  # "trước khi X quyết định thì …": a condition, not an assignment
                 if (found := _body_ending_at(unit, m.start())):
                     add("quyet_dinh", found[0], "quyết định " + unit[m.end():], None, s, e, a.key)
             for m in _DELEGATING_VERB.finditer(unit):
@@ -238,7 +243,9 @@ def find_competences(doc_id: str, articles: Sequence, text: str, sections: Secti
                 subject = _body_ending_at(unit, m.start() - 1) if m.start() > 0 else None
                 origin = subject[0] if subject else (issuer if delegation_doc else None)
                 rule = "giao" if m.group(0).lower().startswith("giao") else "uy_quyen"
-                add(rule, found[0], unit[found[1]:], origin, s, e, a.key)
+                # "ủy quyền cho X, Y, Z thực hiện …": the task starts at the action after the list of bodies
+                act = _TASK_VERB.search(unit, found[1])
+                add(rule, found[0], unit[act.start() if act else found[1]:], origin, s, e, a.key)
             if not delegation_doc:
                 continue
             opening = body_at(unit, body_start)

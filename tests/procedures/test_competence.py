@@ -40,6 +40,8 @@ DOC = """QUYẾT ĐỊNH
 3. Hội đồng nhân dân Thành phố quyết định chính sách hỗ trợ người có công.
 4. Ủy ban nhân dân Thành phố giao Sở Tài chính chủ trì thẩm định giá đất cụ thể.
 5. Hồ sơ được gửi cơ quan có thẩm quyền quyết định trong thời hạn 05 ngày.
+6. Ủy quyền cho Giám đốc Sở Nội vụ, cơ quan chuyên môn, tổ chức hành chính khác thực hiện việc bổ nhiệm lại.
+7. Trước khi Thủ tướng Chính phủ quyết định thì phải lấy ý kiến các bộ.
 Điều 2. Tổ chức thực hiện
 Sở Nội vụ tổng hợp báo cáo kết quả thực hiện.
 """
@@ -53,9 +55,12 @@ def test_rules_of_legal_language():
     assert records[("quyet_dinh", "Hội đồng nhân dân Thành phố")].task.startswith("quyết định chính sách hỗ trợ")
     given = records[("giao", "Sở Tài chính")]
     assert given.delegated_from == "Ủy ban nhân dân Thành phố" and given.task.startswith("chủ trì thẩm định giá đất")
-    # "cơ quan có thẩm quyền" names nobody; a text that delegates nothing assigns nothing by its subjects
+    # a list of bodies after "ủy quyền cho": the task starts at its verb, not at "tổ chức hành chính"
+    assert records[("uy_quyen", "Giám đốc Sở Nội vụ")].task == "thực hiện việc bổ nhiệm lại"
+    # "cơ quan có thẩm quyền" names nobody; "trước khi X quyết định thì" is a condition; a text that
+    # delegates nothing assigns nothing by its subjects ("Sở Nội vụ tổng hợp …")
     assert {body for _, body in records} == {"Chủ tịch Ủy ban nhân dân cấp tỉnh", "Chủ tịch Ủy ban nhân dân cấp xã",
-                                             "Hội đồng nhân dân Thành phố", "Sở Tài chính"}
+                                             "Hội đồng nhân dân Thành phố", "Sở Tài chính", "Giám đốc Sở Nội vụ"}
 
 
 def test_delegator_is_the_issuing_body_not_its_parent(hanoi_dir):

@@ -17,6 +17,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from assistant.procedures_cli import procedures_app
 from assistant.security.cli import audit_app, keys_app
 from assistant.settings import Settings
 
@@ -25,6 +26,7 @@ docs_app = typer.Typer(help="Xem và quản lý văn bản trong chỉ mục.", 
 app.add_typer(docs_app, name="docs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(procedures_app, name="procedures")
 
 DEMO_KEY_NAME = "demo page (assistant serve)"
 console = Console()

@@ -25,12 +25,13 @@ from ingest.legal import parse_structure
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_file
 from ingest.metadata import doc_id_for, extract_metadata, load_overrides, merge_metadata
 from ingest.models import Chunk, DocumentMetadata, ParsedDocument
+from ingest.procedures import Extraction, extract_document
 from ingest.units import document_units
 
 log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes so that re-ingestion rebuilds every document.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"  # 4: answer units; 5: procedure cards and competence records
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Prepared:
     doc: ParsedDocument
     chunks: list[Chunk]
     source: SourceInfo
+    procedures: Extraction | None = None
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -134,7 +136,17 @@ def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest
         access=access,
         warnings=list(loaded.warnings),
     )
-    return Prepared(doc, chunks, source)
+    try:
+        procedures = extract_document(doc, path, loaded.format)
+        for w in procedures.warnings:
+            log.info("%s: thủ tục hành chính — %s", path.name, w.message)
+    except LoaderError:
+        raise  # the file's time limit ran out: the whole file fails, as for parsing
+    except Exception:  # noqa: BLE001 - a procedure table the reader cannot handle must not lose the document
+        log.exception("procedure extraction failed for %s", path)
+        procedures = None
+        source.warnings.append("không trích xuất được thủ tục hành chính (lỗi đã ghi vào nhật ký)")
+    return Prepared(doc, chunks, source, procedures)
 
 
 def ingest_files(
@@ -174,7 +186,7 @@ def ingest_files(
                     result.status = "would-update" if stored else "would-add"
                 else:
                     t1 = time.perf_counter()
-                    index.replace_document(prepared.doc, prepared.chunks, prepared.source)
+                    index.replace_document(prepared.doc, prepared.chunks, prepared.source, prepared.procedures)
                     result.write_seconds = time.perf_counter() - t1
                     result.status = "updated" if stored else "added"
         except LoaderError as exc:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from assistant.answering.service import AnswerService
-from assistant.api import admin, chat, documents, web
+from assistant.api import admin, chat, documents, procedures, web
 from assistant.api.auth import Permission, TrustMiddleware, check_routes, client_ip, guard
 from assistant.api.deps import IndexDep, JobDep, RetrieverDep
 from assistant.api.documents import hide_unreadable_successors
@@ -79,6 +79,7 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     app.middleware("http")(app.state.metrics.middleware)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(procedures.router)
     app.include_router(admin.router)
     app.include_router(web.router)
     if settings.cors_origins:

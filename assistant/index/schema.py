@@ -101,6 +101,41 @@ class ChunkRow(Base):
     embed: Mapped[bool | None] = mapped_column()
 
 
+class ProcedureRow(Base):
+    """A procedure card (thủ tục hành chính) extracted from its document; replaced with it."""
+
+    __tablename__ = "procedures"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "<doc>:<code or @offset>"
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str | None] = mapped_column(String(20), index=True)  # mã TTHC
+    name: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(String(300))  # lĩnh vực
+    authority: Mapped[str | None] = mapped_column(Text)  # cơ quan giải quyết, "; "-joined
+    status: Mapped[str] = mapped_column(String(20))
+    access: Mapped[str] = mapped_column(String(100), default="public", index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    card: Mapped[dict] = mapped_column(JSON)  # ingest.procedures.ProcedureCard, validated on read
+
+
+class CompetenceRow(Base):
+    """Who is competent for a task or procedure, with the delegating body and the citation."""
+
+    __tablename__ = "competences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    task: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(String(300), index=True)
+    delegated_from: Mapped[str | None] = mapped_column(String(300))
+    procedure_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    rule: Mapped[str] = mapped_column(String(30))
+    article_key: Mapped[str | None] = mapped_column(String(100))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    access: Mapped[str] = mapped_column(String(100), default="public", index=True)
+
+
 class ChunkVectorRow(Base):
     """One row per chunk whose vector is in Chroma, for the text hash and model it was made from."""
 

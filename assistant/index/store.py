@@ -20,10 +20,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from assistant.index import lexical
+from assistant.index.procedures import delete_procedures, write_procedures
 from assistant.index.schema import ArticleRow, ChunkRow, ChunkVectorRow, DocumentRow
 from assistant.index.sql import init_schema, make_engine, session_factory
 from assistant.settings import Settings
 from ingest.models import Chunk, ParsedDocument, UnitKind
+from ingest.procedures import Extraction
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +92,9 @@ class Index:
         with self.sessions() as s:
             return s.scalar(select(DocumentRow.content_hash).where(DocumentRow.id == doc_id))
 
-    def replace_document(self, doc: ParsedDocument, chunks: list[Chunk], source: SourceInfo) -> None:
-        """Replace a document and everything derived from it in one transaction."""
+    def replace_document(self, doc: ParsedDocument, chunks: list[Chunk], source: SourceInfo,
+                         procedures: Extraction | None = None) -> None:
+        """Replace a document and everything derived from it (procedure cards too) in one transaction."""
         md = doc.metadata
         with self.sessions.begin() as s:
             old_vectors = {
@@ -176,6 +179,8 @@ class Index:
             s.add_all(carried)
             rows = ((c.chunk_id, doc.doc_id, " ".join(c.heading_path), c.text, source.access) for c in chunks)
             lexical.write(s.connection(), rows)
+            if procedures is not None:
+                write_procedures(s, doc.doc_id, procedures, source.access)
 
     @staticmethod
     def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str,
@@ -191,6 +196,7 @@ class Index:
     def _delete_document(self, s: Session, doc_id: str) -> None:
         lexical.delete_document(s.connection(), doc_id)
         # Explicit deletes: SQLite only cascades with foreign_keys=ON, and ordering matters.
+        delete_procedures(s, doc_id)
         chunk_ids = select(ChunkRow.id).where(ChunkRow.doc_id == doc_id)
         s.execute(delete(ChunkVectorRow).where(ChunkVectorRow.chunk_id.in_(chunk_ids)))
         s.execute(delete(ChunkRow).where(ChunkRow.doc_id == doc_id))

@@ -116,6 +116,23 @@
     fieldExpires: "Ngày hết hiệu lực",
     fieldNote: "Ghi chú hiệu lực",
     fieldReplacedBy: "Được thay thế bởi",
+    procCard: "Thẻ thủ tục: {name}",
+    procCode: "Mã thủ tục {code}",
+    procDeadline: "Thời hạn giải quyết",
+    procWhere: "Nơi nộp hồ sơ",
+    procAuthority: "Cơ quan giải quyết",
+    procDelegated: "(được {from} ủy quyền)",
+    procFee: "Phí, lệ phí",
+    procFree: "Không thu phí, lệ phí",
+    procDossier: "Hồ sơ cần chuẩn bị",
+    procDossierHint: "Đánh dấu giấy tờ đã có",
+    procBasis: "Căn cứ pháp lý",
+    procChannels: { truc_tiep: "Trực tiếp", buu_chinh: "Qua bưu chính", truc_tuyen: "Trực tuyến" },
+    procCopy: { ban_chinh: "bản chính", ban_sao: "bản sao", ban_chinh_hoac_ban_sao: "bản chính hoặc bản sao" },
+    procCopies: "{n} bản",
+    procWorkingDays: "{n} ngày làm việc",
+    procDays: "{n} ngày",
+    citedPassage: "Đoạn được trích dẫn",
     disclaimer:
       "Trợ lý trích dẫn văn bản có trong hệ thống. Anh/chị đối chiếu căn cứ trước khi sử dụng trong văn bản chính thức.",
   };
@@ -626,6 +643,22 @@
 .clause p { margin: 0 0 4px; }
 .clause p:last-child { margin-bottom: 0; }
 .clause.hl { background: #fff3c4; border-left-color: var(--accent); }
+.hl-line { background: #fff3c4; box-shadow: -4px 0 0 var(--accent); padding: 2px 4px; border-radius: 3px; }
+.proc-card { margin: 10px 0 4px; padding: 10px 12px; border: 1px solid var(--line); border-radius: 10px;
+  background: #fff; color: var(--ink); }
+.proc-card h3.proc-name { margin: 0 0 2px; font-size: 1em; line-height: 1.35; }
+.proc-card .proc-code { margin: 0 0 8px; font-size: .88em; color: var(--muted); }
+.proc-card dl.proc-facts { margin: 0; display: grid; gap: 6px; }
+.proc-card dl.proc-facts > div { display: grid; grid-template-columns: minmax(7.5em, 32%) 1fr; gap: 8px; }
+.proc-card dt { font-weight: 600; }
+.proc-card dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+.proc-card h4 { margin: 10px 0 4px; font-size: .95em; }
+.proc-card ul { margin: 0; padding: 0; list-style: none; }
+.proc-card ul.proc-list li { margin: 2px 0; overflow-wrap: anywhere; }
+.proc-card ul.proc-checklist li { display: flex; align-items: flex-start; gap: 6px; margin: 4px 0; }
+.proc-card ul.proc-checklist input { margin-top: 3px; width: 18px; height: 18px; flex: none; accent-color: var(--accent); }
+.proc-card ul.proc-checklist label { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+@media (max-width: 480px) { .proc-card dl.proc-facts > div { grid-template-columns: 1fr; gap: 0; } }
 .clause .hl-point { background: #ffe27a; border-radius: 4px; box-shadow: 0 0 0 3px #ffe27a; }
 .hl-label { display: inline-block; margin: 0 0 4px; padding: 1px 8px; border-radius: 9px; background: var(--accent);
   color: #fff; font-size: 12px; font-weight: 700; }
@@ -1038,6 +1071,7 @@
         h("span", { class: "sr-only", text: `${s.bot} ` }),
         m.declined ? h("p", { class: "declined-title" }, icon("warn"), s.declinedTitle) : null,
         md,
+        m.procedure ? this._procedureCard(m.procedure) : null,
         m.declined ? h("p", { class: "hint", text: s.declinedHint }) : null,
         extraNotes.length
           ? h("ul", { class: "notes", "aria-label": s.notesLabel }, extraNotes.map((n) => h("li", { text: n })))
@@ -1075,6 +1109,74 @@
       }
       if (m.id) bubble.append(this._actions(m));
       return h("div", { class: "msg bot", "data-answer-id": m.id || "" }, bubble);
+    }
+
+    /** A procedure card: tên, thời hạn, nơi nộp, cơ quan, phí, hồ sơ as a checklist, căn cứ — each line
+     *  with its [n] opening the section of the text it was read from, the cited words highlighted. */
+    _procedureCard(p) {
+      const s = this.s;
+      let n = 0;
+      const cite = (value) => {
+        const c = value && value.citation;
+        if (!c || !c.url) return null;
+        n += 1;
+        return this._marker({
+          n, doc_id: c.doc_id, article_key: c.article_key, url: c.url, article_label: c.section || "",
+          doc_label: p.code ? fmt(s.procCode, { code: p.code }) : c.doc_id,
+          mark: typeof value.text === "string" ? value.text : (value.name || ""),
+        });
+      };
+      const line = (text, value) => h("span", { class: "proc-line" }, h("span", { text }), " ", cite(value));
+      const nameMarker = cite(p.name); // [1]: the card's own section
+      const facts = [];
+      const fact = (label, ...dd) => facts.push(h("div", null, h("dt", { text: label }), h("dd", null, ...dd)));
+      const name = (p.name && p.name.text) || "";
+      const d = p.deadline;
+      if (d) {
+        const days = typeof d.days === "number" ? String(d.days).replace(".", ",") : null;
+        const text = days ? fmt(d.working_days ? s.procWorkingDays : s.procDays, { n: days }) : d.text;
+        fact(s.procDeadline, line(text, d));
+      }
+      const channels = Array.isArray(p.channels) ? p.channels : [];
+      const places = Array.isArray(p.places) ? p.places : [];
+      if (channels.length || places.length) {
+        fact(s.procWhere, h("ul", { class: "proc-list" },
+          channels.map((ch) => h("li", null, line(
+            [s.procChannels[ch.channel] || ch.text, ch.address || ch.url].filter(Boolean).join(": "), ch))),
+          places.map((pl) => h("li", null, line(pl.text, pl)))));
+      }
+      for (const a of Array.isArray(p.authorities) ? p.authorities : []) {
+        fact(s.procAuthority, line(a.body + (a.delegated_from ? ` ${fmt(s.procDelegated, { from: a.delegated_from })}` : ""), a));
+      }
+      if (p.fee) fact(s.procFee, line(p.fee.free ? s.procFree : p.fee.text, p.fee));
+      const dossier = Array.isArray(p.dossier) ? p.dossier : [];
+      const basis = Array.isArray(p.legal_basis) ? p.legal_basis : [];
+      const uid = `${this._uid}-proc-${Math.random().toString(36).slice(2)}`;
+      return h(
+        "section",
+        { class: "proc-card", "aria-label": fmt(s.procCard, { name }) },
+        h("h3", { class: "proc-name" }, h("span", { text: name }), " ", nameMarker),
+        h("p", { class: "proc-code", text: [p.code ? fmt(s.procCode, { code: p.code }) : "", p.field && p.field.text]
+          .filter(Boolean).join(" · ") }),
+        facts.length ? h("dl", { class: "proc-facts" }, facts) : null,
+        dossier.length ? h("h4", { id: `${uid}-d`, text: s.procDossier }) : null,
+        dossier.length
+          ? h("ul", { class: "proc-checklist", "aria-labelledby": `${uid}-d`, title: s.procDossierHint },
+            dossier.map((item, i) => {
+              const extra = [s.procCopy[item.copy_kind] || "", item.quantity ? fmt(s.procCopies, { n: item.quantity }) : ""]
+                .filter(Boolean).join(", ");
+              const id = `${uid}-i${i}`;
+              return h("li", null,
+                h("input", { type: "checkbox", id }),
+                h("label", { for: id, text: extra ? `${item.name} (${extra})` : item.name }),
+                " ", cite(item));
+            }))
+          : null,
+        basis.length ? h("h4", { id: `${uid}-b`, text: s.procBasis }) : null,
+        basis.length
+          ? h("ul", { class: "proc-list", "aria-labelledby": `${uid}-b` }, basis.map((b) => h("li", null, line(b.text, b))))
+          : null,
+      );
     }
 
     _actions(m) {
@@ -1353,6 +1455,7 @@
           notes: Array.isArray(final.notes) ? final.notes : [],
           declined: !!final.declined,
           decline_reason: final.decline_reason || null,
+          procedure: final.procedure && typeof final.procedure === "object" ? final.procedure : null,
           feedback: null,
         };
         if (final.conversation_id) this.state.conversationId = final.conversation_id;
@@ -1596,7 +1699,7 @@
       const path = Array.isArray(art.heading_path) ? art.heading_path.filter(Boolean) : [];
       const heading = [art.label, art.title].filter(Boolean).join(". ");
       const body = h("div", { class: "art-body" });
-      const highlighted = this._renderArticle(body, art, data.highlight ?? c.clause, c.point);
+      const highlighted = this._renderArticle(body, art, data.highlight ?? c.clause, c.point, c.mark);
       const docId = doc.id || c.doc_id;
       const link = h(
         "a",
@@ -1626,20 +1729,32 @@
     }
 
     /** Article text split into its khoản; the cited one highlighted. Returns the highlighted block. */
-    _renderArticle(container, art, khoan, point) {
+    _renderArticle(container, art, khoan, point, mark) {
       const s = this.s;
+      // `mark`: words a procedure card cites; the lines holding them are highlighted (first one labelled)
+      const marked = (l) => typeof mark === "string" && mark.length > 2 && (l.includes(mark) || mark.includes(l.trim()));
+      let markedFirst = null;
       const paragraphs = (text) =>
         String(text || "")
           .split("\n")
           .filter((l) => l.trim())
-          .map((l) => h("p", { text: l }));
+          .map((l) => {
+            if (!marked(l)) return h("p", { text: l });
+            const p = h("p", { class: "hl-line" });
+            if (!markedFirst) {
+              markedFirst = p;
+              p.append(h("span", { class: "hl-label", text: s.citedPassage }), h("br"));
+            }
+            p.append(document.createTextNode(l));
+            return p;
+          });
       let text = String(art.text || "");
       const first = text.split("\n", 1)[0];
       if (art.label && first.startsWith(art.label)) text = text.slice(first.length).replace(/^\n/, "");
       const clauses = Array.isArray(art.clauses) ? art.clauses : [];
       if (!clauses.length) {
         container.append(...paragraphs(text));
-        return null;
+        return markedFirst;
       }
       let pos = 0;
       let highlighted = null;
@@ -1658,13 +1773,20 @@
           const isPoint = hl && point && new RegExp(`^\\s*${point.replace(/[^\wđ]/g, "")}\\)`).test(line);
           const p = h("p", { class: isPoint ? "hl-point" : null });
           if (isPoint) p.append(h("span", { class: "sr-only", text: `${s.citedPoint}: ` }));
+          if (!hl && marked(line)) {
+            p.classList.add("hl-line");
+            if (!markedFirst) {
+              markedFirst = p;
+              p.append(h("span", { class: "hl-label", text: s.citedPassage }), h("br"));
+            }
+          }
           p.append(document.createTextNode(line));
           block.append(p);
         }
         container.append(block);
       }
       if (pos < text.length) container.append(...paragraphs(text.slice(pos)));
-      return highlighted;
+      return highlighted || markedFirst;
     }
   }
 

@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from ingest.loaders.base import Extracted, LoaderError
+from ingest.loaders.tables import Block, Table
 
 CELL_SEPARATOR = " | "
 
@@ -142,3 +143,33 @@ def read_docx(path: Path) -> Extracted:
     if any(True for _ in body.iter(_NUM_PR)):
         warnings.append(_AUTO_NUMBERING)
     return Extracted(text, warnings)
+
+
+def _table_model(tbl: etree._Element) -> Table:
+    rows = []
+    for tr in tbl.iter(_TR):
+        if next(tr.iterancestors(_TBL), None) is not tbl:
+            continue
+        cells = tuple(c for c in (_cell_text(tc) for tc in _cells(tr) if not _is_merge_continuation(tc)) if c)
+        if cells:
+            rows.append(cells)
+    return Table(tuple(rows))
+
+
+def _model_blocks(container: etree._Element) -> Iterator[Block]:
+    for child in container:
+        if child.tag == _P:
+            yield _paragraph_text(child)
+        elif child.tag == _TBL:
+            yield _table_model(child)
+        elif child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _model_blocks(content)
+        elif child.tag == _CUSTOM_XML:
+            yield from _model_blocks(child)
+
+
+def read_docx_blocks(path: Path) -> list[Block]:
+    """Paragraph lines and tables (cell structure kept) in document order."""
+    return list(_model_blocks(_open(path).element.body))

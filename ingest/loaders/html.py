@@ -15,6 +15,7 @@ from bs4.dammit import EncodingDetector
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
 from ingest.loaders.base import Extracted, LoaderError
+from ingest.loaders.tables import Block, Table
 from ingest.loaders.text import decode_bytes
 
 CELL_SEPARATOR = " | "
@@ -41,9 +42,11 @@ _MIN_MAIN_CHARS = 50
 class _Lines:
     """Collects inline text into lines; ``flush`` ends the current line."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_tables: bool = False) -> None:
         self.lines: list[str] = []
         self._buffer: list[str] = []
+        # (index of the first line of the table, its rows) for the table model
+        self.tables: list[tuple[int, tuple[tuple[str, ...], ...]]] | None = [] if keep_tables else None
 
     def write(self, text: str) -> None:
         self._buffer.append(text)
@@ -83,6 +86,8 @@ def _render_table(table: Tag, out: _Lines) -> None:
     caption = table.find("caption", recursive=False)
     if caption is not None:
         out.add_line(caption.get_text(" ", strip=True))
+    if out.tables is not None and not _is_layout_table(table):
+        out.tables.append((len(out.lines), _table_rows(table)))
     layout = _is_layout_table(table)
     for tr in _own_rows(table):
         cells = _row_cells(tr)
@@ -98,6 +103,21 @@ def _render_table(table: Tag, out: _Lines) -> None:
             inner.flush()
             texts.append(" ".join(inner.lines))
         out.add_line(CELL_SEPARATOR.join(text for text in texts if text))
+
+
+def _table_rows(table: Tag) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for tr in _own_rows(table):
+        texts = []
+        for cell in _row_cells(tr):
+            inner = _Lines()
+            _render(cell, inner)
+            inner.flush()
+            texts.append(" ".join(inner.lines))
+        cells = tuple(t for t in texts if t)
+        if cells:
+            rows.append(cells)
+    return tuple(rows)
 
 
 def _list_prefix(item: Tag) -> str:
@@ -173,14 +193,36 @@ def _markup(data: bytes) -> tuple[str | bytes, list[str]]:
     return decode_bytes(data)
 
 
-def read_html(path: Path) -> Extracted:
+def _soup(path: Path) -> tuple[BeautifulSoup, list[str]]:
     markup, warnings = _markup(path.read_bytes())
     try:
         soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:  # lxml gives up only on pathological input
         raise LoaderError(path, "tệp HTML không đọc được") from exc
     _strip_chrome(soup)
+    return soup, warnings
+
+
+def read_html(path: Path) -> Extracted:
+    soup, warnings = _soup(path)
     out = _Lines()
     _render(_main_content(soup), out)
     out.flush()
     return Extracted("\n".join(out.lines), warnings)
+
+
+def read_html_blocks(path: Path) -> list[Block]:
+    """Paragraph lines and data tables (cell structure kept) in document order."""
+    soup, _ = _soup(path)
+    out = _Lines(keep_tables=True)
+    _render(_main_content(soup), out)
+    out.flush()
+    assert out.tables is not None
+    blocks: list[Block] = []
+    line = 0
+    for first, rows in out.tables:
+        blocks.extend(out.lines[line:first])
+        blocks.append(Table(rows))
+        line = first + sum(1 for r in rows if r)
+    blocks.extend(out.lines[line:])
+    return blocks

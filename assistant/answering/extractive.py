@@ -38,6 +38,7 @@ class Composition:
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     answer_type: AnswerType | None = None
+    procedure_code: str | None = None  # the procedure card the answer line came from
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class Evidence:
 # Questions only a passage stating such a fact can answer: otherwise the honest answer is a decline.
 QUANTITY_TYPES = frozenset({AnswerType.DURATION, AnswerType.AMOUNT, AnswerType.DATE})
 FACT_TYPES = QUANTITY_TYPES | {AnswerType.AUTHORITY, AnswerType.PLACE, AnswerType.DOSSIER}
+# Questions a procedure card's field answers, and the declines such a field lifts (the fact was missing).
+CARD_TYPES = frozenset({AnswerType.DURATION, AnswerType.PLACE, AnswerType.DOSSIER, AnswerType.AUTHORITY,
+                        AnswerType.AMOUNT, AnswerType.STEPS})
+CARD_LIFTS = frozenset({"no_fact", "no_quantity", "referred"})
 
 
 def _sentence(span: str) -> str:

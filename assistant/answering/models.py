@@ -51,6 +51,7 @@ class Answer(BaseModel):
     declined: bool = False
     decline_reason: str | None = None
     answer_type: str | None = None  # what kind of fact was asked (assistant.retrieval.asked.AnswerType)
+    procedure_code: str | None = None  # mã TTHC of the procedure card the answer line came from
     mode: str = "extractive"  # extractive | llm | llm-fallback
     flagged: bool = False  # the LLM produced markers or quotes that failed verification
     notes: list[str] = Field(default_factory=list)

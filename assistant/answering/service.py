@@ -17,12 +17,23 @@ from typing import Any
 
 from sqlalchemy import select
 
-from assistant.answering.extractive import STATUS_PREFIX, ExtractiveComposer, article_label, doc_name, source_url
+from assistant.answering.cards import card_fact, fact_section, match_card
+from assistant.answering.extractive import (
+    CARD_LIFTS,
+    CARD_TYPES,
+    STATUS_PREFIX,
+    Composition,
+    ExtractiveComposer,
+    article_label,
+    doc_name,
+    source_url,
+)
 from assistant.answering.followup import Rewrite, resolve, rewrite
 from assistant.answering.models import Answer, Citation, Source
 from assistant.index.schema import AnswerRow, ConversationRow, MessageRow
 from assistant.index.store import Index
-from assistant.retrieval.naming import clean_title
+from assistant.retrieval.asked import ANSWER_TYPE_LABELS, answer_type
+from assistant.retrieval.naming import clean_title, document_name
 from assistant.retrieval.search import ArticleHit, Retriever, SearchFilters, SearchResult
 from assistant.settings import Settings
 
@@ -125,10 +136,12 @@ class AnswerService:
                  llm_error: str | None = None) -> Answer:
         result: SearchResult = ctx["result"]
         extractive = self.composer.compose(ctx["standalone"], result, self._successors(ctx.get("filters")))
+        extractive = self._card_first(extractive, ctx["standalone"], ctx.get("filters"))
         answer = Answer(
             id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,
             decline_reason=extractive.reason, answer_type=extractive.answer_type, mode="extractive",
+            procedure_code=extractive.procedure_code,
             notes=extractive.notes, sources=[_source(h, 500) for h in result.hits[:5]],
             confidence=round(result.confidence, 4), degraded=result.degraded,
             conversation_id=ctx["conversation_id"],
@@ -138,6 +151,39 @@ class AnswerService:
         answer.timings_ms = {"retrieval_ms": round(ctx["retrieval_ms"], 2),
                              "total_ms": round((time.perf_counter() - ctx["t0"]) * 1000, 2)}
         return answer
+
+    def _card_first(self, comp: Composition, question: str, filters: SearchFilters | None) -> Composition:
+        """A procedure question that names a procedure is answered from its card's field first: the field's
+        verbatim text in its section becomes [1] (the other citations move down). A decline for a missing fact
+        is lifted when the card states it; other declines (an unknown name, nothing found) stand."""
+        atype = comp.answer_type or answer_type(question)
+        if atype not in CARD_TYPES or (comp.declined and comp.reason not in CARD_LIFTS):
+            return comp
+        access = filters.access if filters else None
+        card = match_card(self.index, question, access)
+        fact = card_fact(card, atype, question) if card else None
+        section = fact_section(self.index, fact) if fact else None
+        doc = self.index.get_document(section.article.doc_id) if section else None
+        if section is None or doc is None or (access is not None and doc.access not in access):
+            return comp
+        art = section.article
+        cit = Citation(
+            n=1, doc_id=doc.id, number=doc.number, title=doc.title,
+            doc_label=document_name(doc.title, doc.doc_type, doc.number, doc.id),
+            article=art.number if art.kind == "dieu" else None, article_key=art.key,
+            article_label=article_label(art.kind, art.number, art.part, art.title, art.heading_path),
+            quote=section.quote, heading_path=art.heading_path, validity=self.retriever.validity(doc.id).status,
+            url=source_url(doc.id, art.key, art.number, art.part, art.kind, None),
+        )
+        lead = f"{ANSWER_TYPE_LABELS[atype]} ({fact.procedure}): {section.quote} [1]"
+        quote = f"{cit.doc_label}:\n- {cit.article_label}: “{cit.quote}” [1]"
+        if comp.declined:
+            return Composition(f"{lead}\nCăn cứ:\n{quote}", [cit], False, None, [], answer_type=atype,
+                               procedure_code=fact.code)
+        shifted = [c.model_copy(update={"n": c.n + 1}) for c in comp.citations]
+        body = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", comp.text)
+        return Composition(f"{lead}\n{body}", [cit, *shifted], False, None, comp.notes, answer_type=atype,
+                           procedure_code=fact.code)
 
     def _llm_answer(self, base: Answer, ctx: dict[str, Any], low_confidence: bool, llm_text: str | None,
                     llm_error: str | None) -> Answer:

@@ -1,0 +1,103 @@
+"""Procedure questions answered from the procedure card first (issue: procedure cards).
+
+"Thủ tục X nộp ở đâu / mất bao lâu / cần giấy tờ gì / phí bao nhiêu / ai giải quyết?" is answered by a field
+of X's card (``ingest.procedures``): the deadline, the channels and places, the dossier, the steps, the fee,
+the competent body. The card is chosen when the question names the procedure — most of the card name's
+words are in the question — among the cards the caller may read. The field's text is quoted verbatim
+from the section it came from (checked against that section's text, like every quote), so the answer
+line cites the annex section, not a cell soup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from assistant.index.schema import ArticleRow, ProcedureRow
+from assistant.index.store import Index
+from assistant.retrieval.asked import AnswerType
+from ingest.procedures import ProcedureCard
+from ingest.procedures.models import Span
+from ingest.procedures.text import fold
+
+# Words of a procedure name that say nothing about which procedure it is.
+_GENERIC = frozenset(fold(w) for w in [
+    "thủ", "tục", "cấp", "các", "của", "và", "cho", "đối", "với", "việc", "trong", "theo", "về",
+])
+
+
+@dataclass(frozen=True)
+class CardFact:
+    """One field of a card that answers the question, with where it stands."""
+
+    code: str | None
+    procedure: str
+    text: str
+    span: Span
+
+
+def _name_words(text: str) -> set[str]:
+    return {w for w in fold(text).split() if len(w) > 1 and w not in _GENERIC}
+
+
+def match_card(index: Index, question: str, labels: list[str] | None, min_share: float = 0.8) -> ProcedureCard | None:
+    """The card whose name the question names (most of its distinctive words), best share first."""
+    asked = _name_words(question)
+    if len(asked) < 2:
+        return None
+    stmt = select(ProcedureRow.name, ProcedureRow.card)
+    if labels is not None:
+        stmt = stmt.where(ProcedureRow.access.in_(labels))
+    best: tuple[float, int, dict] | None = None
+    with index.sessions() as s:
+        for name, card in s.execute(stmt):
+            words = _name_words(name)
+            if len(words) < 2:
+                continue
+            share = len(words & asked) / len(words)
+            if share >= min_share and (best is None or (share, len(words)) > best[:2]):
+                best = (share, len(words), card)
+    return ProcedureCard.model_validate(best[2]) if best else None
+
+
+def card_fact(card: ProcedureCard, atype: AnswerType, question: str) -> CardFact | None:
+    """The field of the card that states the asked kind of fact, if the card has it."""
+    code = card.code.text if card.code else None
+    name = card.name.text
+    if atype == AnswerType.DURATION and card.deadline:
+        return CardFact(code, name, card.deadline.text, card.deadline.span)
+    if atype == AnswerType.PLACE and (card.channels or card.places):
+        first = card.channels[0] if card.channels else card.places[0]
+        return CardFact(code, name, first.text, first.span)
+    if atype == AnswerType.DOSSIER and card.dossier:
+        return CardFact(code, name, card.dossier[0].name, card.dossier[0].span)
+    if atype == AnswerType.AUTHORITY and card.authorities:
+        return CardFact(code, name, card.authorities[0].body, card.authorities[0].span)
+    if atype == AnswerType.AMOUNT and card.fee and ("phi" in fold(question).split()):
+        return CardFact(code, name, card.fee.text, card.fee.span)
+    if atype == AnswerType.STEPS and card.steps:
+        step = card.steps[0]
+        return CardFact(code, name, step.work or step.label, step.span)
+    return None
+
+
+@dataclass(frozen=True)
+class CardSection:
+    """The article/section a card field was read from."""
+
+    article: ArticleRow
+    quote: str
+
+
+def fact_section(index: Index, fact: CardFact) -> CardSection | None:
+    """The section holding the fact, when the fact's text stands in it verbatim (else it is not quoted)."""
+    if not fact.span.article_key:
+        return None
+    with index.sessions() as s:
+        row = s.get(ArticleRow, f"{fact.span.doc_id}:{fact.span.article_key}")
+    text = " ".join(fact.text.split())
+    if row is None or not text:
+        return None
+    flat = " ".join(row.text.split())
+    return CardSection(row, text) if text in flat else None

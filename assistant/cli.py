@@ -187,6 +187,17 @@ def _vn_date(d) -> str:  # noqa: ANN001
     return d.strftime("%d/%m/%Y") if d else "—"
 
 
+def _ocr_line(ocr: dict | None) -> str:
+    if not ocr:
+        return "không (lớp văn bản của tệp)"
+    pages = ", ".join(map(str, ocr["pages"]))
+    line = f"trang {pages} — {ocr['engine']}, độ tin cậy trung bình {ocr['mean_confidence']:.0f} %"
+    if ocr.get("low_confidence_pages"):
+        low = ", ".join(f"{p} ({ocr['page_confidence'][str(p)]:.0f} %)" for p in ocr["low_confidence_pages"])
+        line += f"; [yellow]dưới ngưỡng {ocr['min_confidence']:.0f} %: trang {low}[/]"
+    return line
+
+
 def _doc_dict(d) -> dict:  # noqa: ANN001 - DocumentRow
     return d.as_dict()
 
@@ -229,6 +240,7 @@ def docs_show(
         ("Sửa đổi", ", ".join(doc.amends) or "—"),
         ("Truy cập", doc.access),
         ("Tệp nguồn", doc.source_path),
+        ("OCR", _ocr_line(doc.ocr)),
     ):
         console.print(f"  {label}: {value}")
     dieu = [a for a in articles if a.kind == "dieu" and a.part == ""]

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     default_access: str = "public"
     chunk_max_chars: int = 1800  # long articles are split by khoản beyond this size
     file_timeout_seconds: float = 120.0  # one file's loading + parsing; beyond it the file fails
+    # Scanned PDF pages (ingest/loaders/ocr.py; Debian tesseract-ocr + tesseract-ocr-vie).
+    ocr_languages: str = "vie"  # tesseract language data, "vie+eng" for several
+    ocr_dpi: int = Field(default=300, ge=72, le=600)  # pages are rasterised at this resolution
+    ocr_min_confidence: float = Field(default=70.0, ge=0, le=100)  # pages below this mean confidence are flagged
+    # One page's OCR run; each scanned page adds this to the file's time (file_timeout_seconds).
+    ocr_page_timeout_seconds: float = Field(default=60.0, gt=0)
 
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
     retrieval_candidates: int = 100

@@ -23,6 +23,7 @@ from assistant.index import lexical
 from assistant.index.schema import ArticleRow, ChunkRow, ChunkVectorRow, DocumentRow
 from assistant.index.sql import init_schema, make_engine, session_factory
 from assistant.settings import Settings
+from ingest.loaders.ocr import OcrReport
 from ingest.models import Chunk, ParsedDocument
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class SourceInfo:
     size_bytes: int
     access: str
     warnings: list[str] = field(default_factory=list)
+    ocr: OcrReport | None = None  # scanned pages read by OCR
 
 
 @dataclass
@@ -115,6 +117,7 @@ class Index:
                     preamble=doc.preamble,
                     signature=doc.signature,
                     warnings=source.warnings,
+                    ocr=source.ocr.as_json() if source.ocr else None,
                 )
             )
             s.flush()

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     jwt_department_claim: str = "department"  # "snv" → access scope dept:snv (a list gives several)
     jwt_role_claim: str = "role"  # a value in jwt_admin_roles → admin; anything else → staff
     jwt_admin_roles: list[str] = Field(default_factory=lambda: ["admin"])
-    metrics_open: bool = False  # /metrics and /readyz without a credential (else admin only)
+    metrics_open: bool = False  # /metrics without a credential (else admin only); /readyz is always open
     openapi_open: bool = False  # /docs, /redoc, /openapi.json without a credential (else staff or admin)
     mask_pii: bool = True  # mask CCCD/CMND, phone numbers, e-mail in logs and audit rows
     audit_enabled: bool = True

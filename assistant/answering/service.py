@@ -140,7 +140,7 @@ class AnswerService:
             text=extractive.text, citations=extractive.citations, declined=extractive.declined,
             decline_reason=extractive.reason, mode="extractive", notes=extractive.notes,
             sources=[h.as_dict() | {"text": h.text[:500]} for h in result.hits[:5]],
-            confidence=round(result.confidence, 4), degraded=result.degraded,
+            confidence=round(result.confidence, 4), degraded=result.degraded, embedded_share=result.embedded_share,
             conversation_id=ctx["conversation_id"],
         )
         if self.llm is not None and not (extractive.declined and extractive.reason == "no_results"):

@@ -188,6 +188,7 @@ async def openai_chat(body: OpenAIChatRequest, request: Request, service: Servic
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             "citations": [c.model_dump() for c in answer.citations],
             "answer_id": answer.id, "declined": answer.declined,
+            "degraded": answer.degraded, "embedded_share": answer.embedded_share,
         })
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, str]:
@@ -207,7 +208,8 @@ async def openai_chat(body: OpenAIChatRequest, request: Request, service: Servic
                 tail = _openai_content(answer)[len(answer.text):]
                 if tail:
                     yield chunk({"content": tail})
-                yield chunk({}, "stop", citations=[c.model_dump() for c in answer.citations], answer_id=answer.id)
+                yield chunk({}, "stop", citations=[c.model_dump() for c in answer.citations], answer_id=answer.id,
+                            degraded=answer.degraded, embedded_share=answer.embedded_share)
         yield {"data": "[DONE]"}
 
     return EventSourceResponse(gen(), ping=15)

@@ -48,6 +48,22 @@ class SourceInfo:
     ocr: OcrReport | None = None  # scanned pages read by OCR
 
 
+@dataclass(frozen=True)
+class VectorCoverage:
+    """How many chunks have their current vector: below all of them, dense retrieval misses the rest."""
+
+    chunks: int
+    embedded: int
+
+    @property
+    def complete(self) -> bool:
+        return self.embedded >= self.chunks
+
+    @property
+    def share(self) -> float:
+        return min(1.0, self.embedded / self.chunks) if self.chunks else 1.0
+
+
 @dataclass
 class VectorSyncResult:
     deleted: int = 0
@@ -64,6 +80,7 @@ class Index:
         self.sessions = session_factory(self.engine)
         self._vectors = None
         self._vectors_lock = threading.Lock()
+        self._coverage: tuple[float, VectorCoverage] | None = None  # (monotonic time, value)
 
     # -- vectors -------------------------------------------------------------------------
     @property
@@ -167,6 +184,7 @@ class Index:
             s.add_all(carried)
             rows = ((c.chunk_id, doc.doc_id, " ".join(c.heading_path), c.text, source.access) for c in chunks)
             lexical.write(s.connection(), rows)
+        self._coverage = None
 
     @staticmethod
     def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str) -> dict[str, Any]:
@@ -258,7 +276,32 @@ class Index:
             result.embedded = done
             if progress:
                 progress(done, len(pending))
+        self._coverage = None  # the next answer sees the vectors complete at once
         return result
+
+    def vector_coverage(self, max_age: float = 2.0) -> VectorCoverage:
+        """Chunks and chunks with a current vector, counted at most every ``max_age`` seconds (every
+        search asks: two COUNTs per request would be waste). Another process's ingestion shows within it."""
+        cached = self._coverage
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < max_age:
+            return cached[1]
+        with self.sessions() as s:
+            coverage = VectorCoverage(
+                chunks=s.scalar(select(func.count()).select_from(ChunkRow)) or 0,
+                embedded=s.scalar(self._embedded_count()) or 0,
+            )
+        self._coverage = (now, coverage)
+        return coverage
+
+    @staticmethod
+    def _embedded_count():  # noqa: ANN205 - a SQLAlchemy Select
+        return (
+            select(func.count())
+            .select_from(ChunkVectorRow)
+            .join(ChunkRow, ChunkRow.id == ChunkVectorRow.chunk_id)
+            .where(ChunkVectorRow.content_hash == ChunkRow.content_hash)
+        )
 
     def _row_metadata(self, row: ChunkRow) -> dict[str, Any]:
         return self.vector_metadata(row.doc_id, row.part, row.kind, row.article_id.split(":", 1)[1], row.access)
@@ -270,13 +313,7 @@ class Index:
                 "documents": s.scalar(select(func.count()).select_from(DocumentRow)) or 0,
                 "articles": s.scalar(select(func.count()).select_from(ArticleRow)) or 0,
                 "chunks": s.scalar(select(func.count()).select_from(ChunkRow)) or 0,
-                "embedded": s.scalar(
-                    select(func.count())
-                    .select_from(ChunkVectorRow)
-                    .join(ChunkRow, ChunkRow.id == ChunkVectorRow.chunk_id)
-                    .where(ChunkVectorRow.content_hash == ChunkRow.content_hash)
-                )
-                or 0,
+                "embedded": s.scalar(self._embedded_count()) or 0,
                 "lexical": lexical.count(s.connection()),
             }
 

@@ -140,7 +140,11 @@ class SearchResult:
     dense_weight: float = 0.6
     dense_floor: float = 0.75
     dense_ceiling: float = 0.92
-    degraded: list[str] = field(default_factory=list)  # parts left out for this search ("vectors": Chroma down)
+    # Parts left out for this search: "vectors" (Chroma down), "vectors_incomplete" (some chunks not
+    # embedded yet: dense retrieval cannot find them; ``embedded_share`` says how many are).
+    degraded: list[str] = field(default_factory=list)
+    embedded_share: float | None = None  # share of chunks with a vector, when below 1
+    mode: str = "hybrid"  # what was run: a hybrid search goes lexical while no chunk has a vector
     dense_used: bool = True  # False: lexical only (asked for, vectors not computed yet, or Chroma down)
     named: list[NamedDocument] = field(default_factory=list)  # documents the question names, that we hold
     about_force: bool = False  # the question asks whether / since when a document is in force
@@ -332,6 +336,15 @@ class Retriever:
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         dense: dict[str, float] = {}
         degraded: list[str] = []
+        embedded_share: float | None = None
+        if mode in ("hybrid", "dense"):
+            coverage = self.index.vector_coverage()
+            if not coverage.complete:
+                # Answers are weaker until every chunk has its vector: say so on every one of them.
+                degraded.append("vectors_incomplete")
+                embedded_share = round(coverage.share, 4)
+                if coverage.embedded == 0 and mode == "hybrid":
+                    mode = "lexical"  # nothing to search densely: no query embedding either
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
             qvec = self.embedder.embed_query(dense_query)
@@ -372,6 +385,7 @@ class Retriever:
         return SearchResult(query, hits, ref, resolved, timings, coverage=coverage,
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
                             dense_ceiling=cfg.dense_ceiling, degraded=degraded, dense_used=bool(dense),
+                            embedded_share=embedded_share, mode=mode,
                             named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]],
                             about_force=about_force)
 

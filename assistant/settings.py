@@ -1,4 +1,9 @@
-"""The one settings object. Read from the environment (prefix ``ASSISTANT_``) and ``.env``."""
+"""The one settings object. Read from the environment (prefix ``ASSISTANT_``) and the project's ``.env``.
+
+Paths of the index do not depend on the folder a command is run from: the data directory is
+``<project>/data`` unless set, and a relative ``ASSISTANT_DATA_DIR`` is taken from the project folder,
+so `assistant keys list` run elsewhere opens the service's index instead of creating an empty one.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,24 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+def _project_root() -> Path:
+    """The checkout this package runs from (editable install or PYTHONPATH); the working folder for an
+    installed wheel, which has no project folder of its own."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() else Path.cwd()
 
-    data_dir: Path = Path("data")
+
+PROJECT_ROOT = _project_root()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=PROJECT_ROOT / ".env", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "data"
     corpus_dir: Path | None = None  # folder indexed on `assistant serve`; None = start empty
     manifest: Path | None = None  # metadata overrides (manifest.json); default: <corpus>/manifest.json
 
@@ -135,6 +150,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     extra_env: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        # Relative to the project, never to the folder a command happens to run from.
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
     def model_post_init(self, __context: object) -> None:
         # Weights must never be fetched at run time: the city's networks are air-gapped.
         if self.hf_hub_offline:
@@ -155,7 +176,16 @@ class Settings(BaseSettings):
     def sql_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'index.sqlite3').resolve()}"
+        return f"sqlite:///{self.sqlite_path.resolve()}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite index file; None with ASSISTANT_DATABASE_URL."""
+        return None if self.database_url else self.data_dir / "index.sqlite3"
+
+    def has_index(self) -> bool:
+        """Whether an index exists to read (a database server is taken to have one)."""
+        return self.sqlite_path is None or self.sqlite_path.is_file()
 
     @property
     def chroma_path(self) -> Path:

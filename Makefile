@@ -19,8 +19,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 setup: $(VENV)/.installed
 
+# exec: Ctrl-C and SIGTERM reach `assistant serve` itself, which stops quietly with exit code 0.
 run: setup
-	ASSISTANT_CORPUS_DIR=$(CORPUS) $(BIN)/assistant serve
+	ASSISTANT_CORPUS_DIR=$(CORPUS) exec $(BIN)/assistant serve
 
 lint: setup
 	$(BIN)/ruff check .

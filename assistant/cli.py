@@ -6,16 +6,19 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from assistant.procedures_cli import procedures_app
 from assistant.security.cli import audit_app, keys_app
@@ -46,13 +49,22 @@ def _settings(ctx: typer.Context) -> Settings:
     return ctx.obj
 
 
+def _existing(ctx: typer.Context) -> Settings:
+    """The settings of a command that reads the index: it must exist (never create an empty one)."""
+    from assistant.security.cli import require_index
+
+    require_index(ctx.obj)
+    return ctx.obj
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (chỉ mục).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    overrides = {"data_dir": data_dir} if data_dir else {}
+    # --data-dir is a path typed in a shell: relative to the folder it is typed in.
+    overrides = {"data_dir": data_dir.resolve()} if data_dir else {}
     settings = Settings(**overrides)
     logging.basicConfig(
         level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
@@ -64,15 +76,47 @@ def main(
     ctx.obj = settings
 
 
-def _progress() -> Progress:
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else (
+        f"{seconds // 60}:{seconds % 60:02d}")
+
+
+class RateColumn(ProgressColumn):
+    """ "3,2 tệp/giây": the task's speed in its own unit (``unit`` field), Vietnamese decimal comma."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        unit = task.fields.get("unit", "mục")
+        if not speed:
+            return Text(f"— {unit}/giây", style="progress.data.speed")
+        shown = f"{speed:.1f}" if speed < 100 else f"{speed:.0f}"
+        return Text(f"{shown.replace('.', ',')} {unit}/giây", style="progress.data.speed")
+
+
+class TimesColumn(ProgressColumn):
+    """ "đã chạy 0:42 · còn 1:10" (time left once the speed is known; "xong sau 0:42" at the end)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if task.finished:
+            return Text(f"xong sau {_clock(elapsed or 0)}", style="progress.elapsed")
+        left = task.time_remaining
+        remaining = f"còn {_clock(left)}" if left is not None else "còn —"
+        return Text(f"đã chạy {_clock(elapsed or 0)} · {remaining}", style="progress.remaining")
+
+
+def _progress(get_time: Callable[[], float] | None = None) -> Progress:
+    """Progress bars in Vietnamese: what is done, how many of how many, the rate and the time left."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        RateColumn(),
+        TimesColumn(),
         console=err_console,
         transient=False,
+        get_time=get_time,
     )
 
 
@@ -84,7 +128,7 @@ def _run_ingest(settings: Settings, paths: list[Path], *, access: str | None, dr
     with _progress() as progress:
         if quiet:
             progress.stop()
-        task = progress.add_task("Đọc và phân tích văn bản", total=len(files))
+        task = progress.add_task("Đọc và phân tích văn bản", total=len(files), unit="tệp")
 
         def on_file(r) -> None:  # noqa: ANN001
             progress.update(task, advance=1, description=f"Văn bản: {r.path.name[:40]}")
@@ -97,7 +141,7 @@ def _run_ingest(settings: Settings, paths: list[Path], *, access: str | None, dr
         progress.update(task, description="Đã nạp văn bản")
         sync = None
         if embed:
-            etask = progress.add_task("Tính vector (embedding)", total=None)
+            etask = progress.add_task("Tính vector (embedding)", total=None, unit="đoạn")
 
             def on_embed(done: int, total: int) -> None:
                 progress.update(etask, completed=done, total=total)
@@ -170,7 +214,7 @@ def docs_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
     """Liệt kê văn bản trong chỉ mục."""
     from assistant.index.store import Index
 
-    docs = Index(_settings(ctx)).list_documents()
+    docs = Index(_existing(ctx)).list_documents()
     if as_json:
         sys.stdout.write(json.dumps([_doc_dict(d) for d in docs], ensure_ascii=False, indent=2, default=str) + "\n")
         return
@@ -189,6 +233,17 @@ def _vn_date(d) -> str:  # noqa: ANN001
     return d.strftime("%d/%m/%Y") if d else "—"
 
 
+def _ocr_line(ocr: dict | None) -> str:
+    if not ocr:
+        return "không (lớp văn bản của tệp)"
+    pages = ", ".join(map(str, ocr["pages"]))
+    line = f"trang {pages} — {ocr['engine']}, độ tin cậy trung bình {ocr['mean_confidence']:.0f} %"
+    if ocr.get("low_confidence_pages"):
+        low = ", ".join(f"{p} ({ocr['page_confidence'][str(p)]:.0f} %)" for p in ocr["low_confidence_pages"])
+        line += f"; [yellow]dưới ngưỡng {ocr['min_confidence']:.0f} %: trang {low}[/]"
+    return line
+
+
 def _doc_dict(d) -> dict:  # noqa: ANN001 - DocumentRow
     return d.as_dict()
 
@@ -202,7 +257,7 @@ def docs_show(
     """Xem thông tin và danh sách Điều của một văn bản."""
     from assistant.index.store import Index
 
-    index = Index(_settings(ctx))
+    index = Index(_existing(ctx))
     doc = index.get_document(doc_id)
     if doc is None:
         err_console.print(f"[red]Không có văn bản mã[/] {doc_id}. Xem danh sách: assistant docs list")
@@ -231,6 +286,7 @@ def docs_show(
         ("Sửa đổi", ", ".join(doc.amends) or "—"),
         ("Truy cập", doc.access),
         ("Tệp nguồn", doc.source_path),
+        ("OCR", _ocr_line(doc.ocr)),
     ):
         console.print(f"  {label}: {value}")
     dieu = [a for a in articles if a.kind == "dieu" and a.part == ""]
@@ -251,7 +307,7 @@ def docs_remove(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(help="
     """Xoá một văn bản (và các đoạn, vector của nó) khỏi chỉ mục."""
     from assistant.index.store import Index
 
-    if Index(_settings(ctx)).remove_document(doc_id):
+    if Index(_existing(ctx)).remove_document(doc_id):
         console.print(f"Đã xoá văn bản {doc_id}.")
     else:
         err_console.print(f"[red]Không có văn bản mã[/] {doc_id}.")
@@ -263,7 +319,7 @@ def status(ctx: typer.Context) -> None:
     """Thống kê chỉ mục."""
     from assistant.index.store import Index
 
-    stats = Index(_settings(ctx)).stats()
+    stats = Index(_existing(ctx)).stats()
     console.print(
         f"Văn bản: {stats['documents']} · Điều/mục: {stats['articles']} · Đoạn: {stats['chunks']} · "
         f"Đã có vector: {stats['embedded']} · Chỉ mục từ vựng: {stats['lexical']}"
@@ -300,7 +356,7 @@ def search(
     from assistant.index.store import Index
     from assistant.retrieval.search import Retriever, SearchFilters
 
-    settings = _settings(ctx)
+    settings = _existing(ctx)
     filters = SearchFilters(doc_types=doc_type or None, issuers=issuer or None,
                             date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"))
     index = Index(settings)
@@ -389,7 +445,7 @@ def eval_cmd(
 
         def on_progress(name: str, done: int, total: int) -> None:
             if name not in tasks:
-                tasks[name] = progress.add_task(titles.get(name, f"Đánh giá: {name}"), total=total)
+                tasks[name] = progress.add_task(titles.get(name, f"Đánh giá: {name}"), total=total, unit="câu")
             progress.update(tasks[name], completed=done, total=total)
 
         report = run_eval(settings, corpus, rows, names, k=k, answers=answers, golden=golden, progress=on_progress,
@@ -526,6 +582,10 @@ def _print_eval(report: dict) -> None:
             console.print(t)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the service as Ctrl-C does
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -536,13 +596,28 @@ def serve(
         "--workers", min=1, help="Số tiến trình phục vụ (uvicorn workers); mặc định ASSISTANT_WORKERS hoặc 1.")] = None,
 ) -> None:
     """Chạy dịch vụ: nạp văn bản (nếu có), phục vụ ngay khi chỉ mục từ vựng sẵn sàng, tính vector ở nền."""
+    # Ctrl-C (SIGINT) and SIGTERM are the normal ways to stop a service: a short message and exit code 0,
+    # no traceback and no "Aborted!" — and `make run` then ends without "make: *** Error 130/143".
+    # uvicorn shuts down gracefully on either, then raises the signal again once its own handlers are
+    # gone: it reaches _interrupt (SIGTERM) or Python's default handler (SIGINT) as a KeyboardInterrupt.
+    # (Python's asyncio swallows the repeated SIGINT: uvicorn.run then simply returns.)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _serve(_settings(ctx), corpus, host, port, workers)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    err_console.print("Đã dừng dịch vụ.")
+
+
+def _serve(settings: Settings, corpus: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     from assistant.api.app import create_app
     from assistant.index.store import Index
     from assistant.indexing import IndexingJob
 
-    settings = _settings(ctx)
     if corpus:
         settings.corpus_dir = corpus
     if workers:
@@ -566,7 +641,7 @@ def serve(
             err_console.print(f"[red]Không tìm thấy thư mục văn bản:[/] {settings.corpus_dir}")
             raise typer.Exit(1)
         with _progress() as progress:
-            task = progress.add_task("Nạp văn bản", total=None)
+            task = progress.add_task("Nạp văn bản", total=None, unit="tệp")
 
             def on_file(r) -> None:  # noqa: ANN001
                 progress.update(
@@ -577,7 +652,7 @@ def serve(
 
             job.ingest_documents([settings.corpus_dir], on_file=on_file)
             if embed_first:
-                etask = progress.add_task("Tính vector (embedding)", total=None)
+                etask = progress.add_task("Tính vector (embedding)", total=None, unit="đoạn")
                 job.embed(on_progress=lambda done, total: progress.update(etask, completed=done, total=total))
         stats = index.stats()
         if embed_first:
@@ -615,12 +690,51 @@ def serve(
         demo_key = store.create("widget", DEMO_KEY_NAME, origins=origins).plaintext
         console.print(f"Trang minh hoạ: http://{bind_host}:{bind_port}/ "
                       "(khoá widget chỉ để hỏi đáp, gắn với trang này)")
+        first_start_keys(settings, store, ask=typer.confirm if sys.stdin.isatty() and sys.stdout.isatty() else None)
     if settings.workers == 1:
         api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key,
                          warm_up=True)
         uvicorn.run(api, host=settings.host, port=settings.port, log_level="info")
         return
     _serve_workers(settings, job, demo_key, embed=bool(settings.corpus_dir) and not embed_first)
+
+
+ADMIN_KEY_OFFERED = ".admin-key-offered"  # in the data directory: the offer is made once
+
+
+def _command() -> str:
+    """How the operator started this command, for the hints it prints (".venv/bin/assistant")."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name != "assistant":
+        return "assistant"
+    try:
+        return str(argv0.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(argv0)
+
+
+def first_start_keys(settings: Settings, store, ask=None) -> None:  # noqa: ANN001 - KeyStore, confirm(prompt)
+    """No admin key yet: say how to make keys; in a terminal (``ask``), offer once to make the admin key."""
+    from assistant.security.keys import utcnow
+
+    now = utcnow()
+    if any(k.role == "admin" and not (k.expires_at and k.expires_at <= now) for k in store.list(include_revoked=False)):
+        return
+    cmd = _command()
+    console.print(
+        "[bold]Chưa có khoá quản trị.[/] Mọi API trừ /healthz, /readyz và trang minh hoạ cần một khoá "
+        "(tiêu đề Authorization: Bearer <khoá>). Tạo khoá — khoá chỉ hiện một lần:\n"
+        f"  {cmd} keys create --role admin --name \"Quản trị\"\n"
+        f"  {cmd} keys create --role staff --name \"Sở Nội vụ\""
+    )
+    offered = settings.data_dir / ADMIN_KEY_OFFERED
+    if ask is None or offered.exists():
+        return
+    offered.parent.mkdir(parents=True, exist_ok=True)
+    offered.touch()
+    if ask("Tạo ngay một khoá quản trị?", default=True):
+        key = store.create("admin", "Quản trị (tạo khi khởi động lần đầu)")
+        console.print(f"Khoá quản trị [bold]{key.id}[/] (chỉ hiện lần này, hãy lưu lại):\n  {key.plaintext}")
 
 
 def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -> None:  # noqa: ANN001 - IndexingJob

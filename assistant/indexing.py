@@ -46,6 +46,27 @@ class IndexingState:
         return asdict(self)
 
 
+def progress_line(done: int, total: int, seconds: float, progressed: int) -> str:
+    """ "Tính vector: 480/1640 đoạn (29 %), 12,5 đoạn/giây, còn khoảng 1 phút 33 giây" for the terminal."""
+    if total == 0:
+        return "Tính vector: không có đoạn nào cần tính."
+    line = f"Tính vector: {done}/{total} đoạn ({done * 100 // total} %)"
+    if done >= total:
+        return line + (f", xong sau {_duration(seconds)}" if seconds >= 1 else "")
+    if progressed > 0 and seconds > 0:
+        rate = progressed / seconds
+        line += f", {rate:.1f} đoạn/giây".replace(".", ",") + f", còn khoảng {_duration((total - done) / rate)}"
+    return line
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} giờ" if hours else "", f"{minutes} phút" if minutes else "", f"{secs} giây" if secs else ""]
+    return " ".join(p for p in parts if p) or "0 giây"
+
+
 class IndexingJob:
     """Runs document ingestion then vector sync, recording progress as it goes."""
 
@@ -160,12 +181,15 @@ class IndexingJob:
         callers never retry: ``serve`` before its workers calls ``embed`` once, ``assistant ingest`` and
         the evals call ``sync_vectors`` directly."""
         last_log = [0.0]
+        started = [0.0, 0]  # time and count of the first report of this attempt
 
         def _log(done: int, total: int) -> None:
             now = time.time()
+            if done == 0 or done < started[1]:
+                started[:] = [now, done]
             if now - last_log[0] > 10 or done == total:
                 last_log[0] = now
-                log.info("embedding chunks: %d/%d", done, total)
+                log.info("%s", progress_line(done, total, now - started[0], done - started[1]))
 
         self._stop.clear()
         self._thread = threading.Thread(target=self._embed_with_retries, args=(_log,), daemon=True,

@@ -1,4 +1,9 @@
-"""The one settings object. Read from the environment (prefix ``ASSISTANT_``) and ``.env``."""
+"""The one settings object. Read from the environment (prefix ``ASSISTANT_``) and the project's ``.env``.
+
+Paths of the index do not depend on the folder a command is run from: the data directory is
+``<project>/data`` unless set, and a relative ``ASSISTANT_DATA_DIR`` is taken from the project folder,
+so `assistant keys list` run elsewhere opens the service's index instead of creating an empty one.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,24 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+def _project_root() -> Path:
+    """The checkout this package runs from (editable install or PYTHONPATH); the working folder for an
+    installed wheel, which has no project folder of its own."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() else Path.cwd()
 
-    data_dir: Path = Path("data")
+
+PROJECT_ROOT = _project_root()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=PROJECT_ROOT / ".env", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "data"
     corpus_dir: Path | None = None  # folder indexed on `assistant serve`; None = start empty
     manifest: Path | None = None  # metadata overrides (manifest.json); default: <corpus>/manifest.json
 
@@ -45,6 +60,12 @@ class Settings(BaseSettings):
     unit_max_chars: int = 700  # answer units: paragraph groups of sections and annexes are packed up to this
     unit_embed_min_article_chars: int = 2000  # khoản units of articles this long are embedded too
     file_timeout_seconds: float = 120.0  # one file's loading + parsing; beyond it the file fails
+    # Scanned PDF pages (ingest/loaders/ocr.py; Debian tesseract-ocr + tesseract-ocr-vie).
+    ocr_languages: str = "vie"  # tesseract language data, "vie+eng" for several
+    ocr_dpi: int = Field(default=300, ge=72, le=600)  # pages are rasterised at this resolution
+    ocr_min_confidence: float = Field(default=70.0, ge=0, le=100)  # pages below this mean confidence are flagged
+    # One page's OCR run; each scanned page adds this to the file's time (file_timeout_seconds).
+    ocr_page_timeout_seconds: float = Field(default=60.0, gt=0)
 
     # Retrieval (see assistant/retrieval/search.py; values measured with `assistant eval`).
     # "learned": a model trained by evals/train_ranker.py scores feature rows (assistant/retrieval/ranking.py);
@@ -115,7 +136,7 @@ class Settings(BaseSettings):
     jwt_department_claim: str = "department"  # "snv" → access scope dept:snv (a list gives several)
     jwt_role_claim: str = "role"  # a value in jwt_admin_roles → admin; anything else → staff
     jwt_admin_roles: list[str] = Field(default_factory=lambda: ["admin"])
-    metrics_open: bool = False  # /metrics and /readyz without a credential (else admin only)
+    metrics_open: bool = False  # /metrics without a credential (else admin only); /readyz is always open
     openapi_open: bool = False  # /docs, /redoc, /openapi.json without a credential (else staff or admin)
     mask_pii: bool = True  # mask CCCD/CMND, phone numbers, e-mail in logs and audit rows
     audit_enabled: bool = True
@@ -137,6 +158,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     extra_env: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        # Relative to the project, never to the folder a command happens to run from.
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
     def model_post_init(self, __context: object) -> None:
         # Weights must never be fetched at run time: the city's networks are air-gapped.
         if self.hf_hub_offline:
@@ -157,7 +184,16 @@ class Settings(BaseSettings):
     def sql_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'index.sqlite3').resolve()}"
+        return f"sqlite:///{self.sqlite_path.resolve()}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite index file; None with ASSISTANT_DATABASE_URL."""
+        return None if self.database_url else self.data_dir / "index.sqlite3"
+
+    def has_index(self) -> bool:
+        """Whether an index exists to read (a database server is taken to have one)."""
+        return self.sqlite_path is None or self.sqlite_path.is_file()
 
     @property
     def chroma_path(self) -> Path:

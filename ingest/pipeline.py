@@ -22,7 +22,7 @@ from assistant.index.store import Index, SourceInfo
 from assistant.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.legal import parse_structure
-from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_file
+from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, OcrOptions, load_file
 from ingest.metadata import doc_id_for, extract_metadata, load_overrides, merge_metadata
 from ingest.models import Chunk, DocumentMetadata, ParsedDocument
 from ingest.procedures import Extraction, extract_document
@@ -92,28 +92,60 @@ def doc_label(md: DocumentMetadata, doc_id: str) -> str:
     return f"{title} ({md.number})" if md.number and md.number not in title else title
 
 
+@dataclass
+class Allowance:
+    """The time one file may take; each scanned page read by OCR adds its own share."""
+
+    seconds: float
+    active: bool = False
+
+    def extend(self, seconds: float) -> None:
+        if self.active and seconds > 0:
+            remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+            self.seconds += seconds
+            signal.setitimer(signal.ITIMER_REAL, remaining + seconds)
+
+
 @contextmanager
-def time_limit(seconds: float, path: Path) -> Iterator[None]:
+def time_limit(seconds: float, path: Path) -> Iterator[Allowance]:
     """Abort one file's parsing after ``seconds`` (a pathological file must not hang the batch).
     Uses SIGALRM, so it applies in the main thread; elsewhere the file simply runs to the end."""
+    allowance = Allowance(seconds)
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
+        yield allowance
         return
 
     def _expired(signum: int, frame: object) -> None:
-        raise LoaderError(path, f"xử lý quá {seconds:.0f} giây — tệp bị bỏ qua")
+        raise LoaderError(path, f"xử lý quá {allowance.seconds:.0f} giây — tệp bị bỏ qua")
 
     previous = signal.signal(signal.SIGALRM, _expired)
+    allowance.active = True
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield allowance
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest: str, raw_size: int) -> Prepared:
-    loaded = load_file(path)
+def prepare(
+    path: Path,
+    settings: Settings,
+    overrides: dict,
+    access: str,
+    digest: str,
+    raw_size: int,
+    allowance: Allowance | None = None,
+) -> Prepared:
+    ocr = OcrOptions(
+        languages=settings.ocr_languages,
+        dpi=settings.ocr_dpi,
+        min_confidence=settings.ocr_min_confidence,
+        page_timeout_seconds=settings.ocr_page_timeout_seconds,
+        # A 40-page scan must not run out of the time a typed file gets: each OCR page adds its own.
+        before_page=(lambda: allowance.extend(settings.ocr_page_timeout_seconds)) if allowance else None,
+    )
+    loaded = load_file(path, ocr=ocr)
     structure = parse_structure(loaded.text)
     metadata = merge_metadata(extract_metadata(loaded.text, path.name), overrides)
     doc_id = doc_id_for(path, overrides)
@@ -135,6 +167,7 @@ def prepare(path: Path, settings: Settings, overrides: dict, access: str, digest
         size_bytes=raw_size,
         access=access,
         warnings=list(loaded.warnings),
+        ocr=loaded.ocr,
     )
     try:
         procedures = extract_document(doc, path, loaded.format)
@@ -175,8 +208,8 @@ def ingest_files(
                 result.status = "unchanged"
             else:
                 t0 = time.perf_counter()
-                with time_limit(settings.file_timeout_seconds, path):
-                    prepared = prepare(path, settings, overrides, doc_access, digest, len(raw))
+                with time_limit(settings.file_timeout_seconds, path) as allowance:
+                    prepared = prepare(path, settings, overrides, doc_access, digest, len(raw), allowance)
                 result.parse_seconds = time.perf_counter() - t0
                 result.articles, result.chunks = len(prepared.doc.articles), len(prepared.chunks)
                 result.warnings = prepared.source.warnings

@@ -57,7 +57,10 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     sources: list[dict[str, Any]] = Field(default_factory=list)
     confidence: float = 0.0
-    degraded: list[str] = Field(default_factory=list)  # "vectors": answered from the lexical index only
+    # "vectors": answered from the lexical index only (Chroma down); "vectors_incomplete": some chunks
+    # have no vector yet (``embedded_share`` of them have one), so dense retrieval misses the rest.
+    degraded: list[str] = Field(default_factory=list)
+    embedded_share: float | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
     conversation_id: str | None = None
 

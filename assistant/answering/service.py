@@ -143,7 +143,7 @@ class AnswerService:
             decline_reason=extractive.reason, answer_type=extractive.answer_type, mode="extractive",
             procedure_code=extractive.procedure_code,
             notes=extractive.notes, sources=[_source(h, 500) for h in result.hits[:5]],
-            confidence=round(result.confidence, 4), degraded=result.degraded,
+            confidence=round(result.confidence, 4), degraded=result.degraded, embedded_share=result.embedded_share,
             conversation_id=ctx["conversation_id"],
         )
         if self.llm is not None and not (extractive.declined and extractive.reason == "no_results"):

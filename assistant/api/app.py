@@ -131,20 +131,12 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", dependencies=[guard(Permission.OPS)])
+    @app.get("/readyz")
     def readyz(index: IndexDep, job: JobDep) -> JSONResponse:
-        checks: dict[str, object] = {"lexical_index": job.state.lexical_ready}
-        try:
-            stats = index.stats()
-            checks["sql"] = True
-        except Exception as exc:  # noqa: BLE001
-            stats, checks["sql"] = {}, False
-            checks["sql_error"] = str(exc)
-        ready = bool(checks["sql"] and job.state.lexical_ready)
-        body = {"ready": ready, "checks": checks, "stats": stats}
-        if not ready:
-            body["message"] = "Dịch vụ chưa sẵn sàng: đang nạp văn bản vào chỉ mục."
-        return JSONResponse(body, status_code=200 if ready else 503)
+        """Open to load balancers and probes: ready or not and a reason code, nothing else (the
+        details are in the admin's /api/status). Ready means answers of full quality."""
+        reason = readiness(index, job)
+        return JSONResponse({"ready": reason is None, "reason": reason}, status_code=200 if reason is None else 503)
 
     @app.get("/api/status", dependencies=[guard(Permission.STATUS)])
     def status(index: IndexDep, job: JobDep) -> dict:
@@ -161,7 +153,6 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
     def search(
         request: Request,
         retriever: RetrieverDep,
-        job: JobDep,
         principal: Annotated[Principal, guard(Permission.SEARCH)],
         q: Annotated[str, Query(min_length=1, description="Câu hỏi (tối đa ASSISTANT_MAX_QUESTION_CHARS ký tự)")],
         k: Annotated[int, Query(ge=1, le=50)] = 10,
@@ -174,28 +165,51 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         t0 = time.perf_counter()
         if len(q) > settings.max_question_chars:
             raise as_http_exception(TrustError(422, "question_too_long", limit=settings.max_question_chars))
-        if not job.state.vectors_ready and mode != "lexical":
-            # Vectors are still being computed: answer from the lexical index meanwhile.
-            mode = "lexical" if retriever.index.stats()["embedded"] == 0 else mode
         filters = SearchFilters(doc_types=doc_type, issuers=issuer, date_from=date_from, date_to=date_to,
                                 access=principal.access_labels())
         result = retriever.search(q, k=k, filters=filters, mode=mode)
         request.app.state.metrics.observe_search(result.degraded)
         request.app.state.audit.record(principal, "search", q, retrieved=[h.article_id for h in result.hits],
-                                       mode=mode, latency_ms=(time.perf_counter() - t0) * 1000,
+                                       mode=result.mode, latency_ms=(time.perf_counter() - t0) * 1000,
                                        client=client_ip(request))
         return {
             "query": q,
-            "mode": mode,
+            "mode": result.mode,
             "resolved_documents": result.resolved_docs,
             "confidence": round(result.confidence, 4),
             "timings_ms": {key: round(v, 2) for key, v in result.timings_ms.items()},
-            "degraded": result.degraded,  # ["vectors"]: the vector store was down, lexical results only
+            # "vectors": the vector store was down, lexical results only; "vectors_incomplete": still
+            # embedding, ``embedded_share`` of the chunks can be found by meaning.
+            "degraded": result.degraded,
+            "embedded_share": result.embedded_share,
             "results": hide_unreadable_successors([h.as_dict() for h in result.hits], principal, retriever.index),
         }
 
     check_routes(app)
     return app
+
+
+class NotReady:
+    """Reason codes of ``/readyz`` (documented in the README)."""
+
+    DATABASE = "database_unavailable"  # SQL does not answer
+    INDEXING = "indexing"  # the documents are still being parsed: nothing to search yet
+    VECTORS_INCOMPLETE = "vectors_incomplete"  # answers come, weaker: some chunks have no vector yet
+    EMBEDDING_FAILED = "embedding_failed"  # as above, and the last embedding attempt failed (retried)
+
+
+def readiness(index: Index, job: IndexingJob) -> str | None:
+    """None when ready, else the reason code."""
+    try:
+        coverage = index.vector_coverage()
+    except Exception:  # noqa: BLE001 - any database failure means not ready, the reason says which
+        return NotReady.DATABASE
+    state = job.state
+    if not state.lexical_ready:
+        return NotReady.INDEXING
+    if not coverage.complete:
+        return NotReady.EMBEDDING_FAILED if state.phase == "error" else NotReady.VECTORS_INCOMPLETE
+    return None
 
 
 def _warm_up(answers: AnswerService) -> None:

@@ -8,9 +8,9 @@
 * Every refused request (401, 403, 413, 429) outside the public paths leaves an audit row: who if
   known, path, status, error code, client IP (at most ``audit_refused_per_minute`` per client IP).
 
-Open without a credential: ``/healthz``, ``/``, ``/widget.js``, ``/widget.css``; ``/metrics`` and
-``/readyz`` with ``ASSISTANT_METRICS_OPEN=true`` (else admin only); the OpenAPI pages with
-``ASSISTANT_OPENAPI_OPEN=true`` (else staff or admin). ``ASSISTANT_AUTH_DISABLED=true`` serves
+Open without a credential: ``/healthz``, ``/readyz`` (ready or not and a reason code only), ``/``,
+``/widget.js``, ``/widget.css``; ``/metrics`` with ``ASSISTANT_METRICS_OPEN=true`` (else admin only);
+the OpenAPI pages with ``ASSISTANT_OPENAPI_OPEN=true`` (else staff or admin). ``ASSISTANT_AUTH_DISABLED=true`` serves
 every request as an anonymous admin (development, browser tests).
 """
 
@@ -34,8 +34,9 @@ from assistant.security.keys import split_key
 from assistant.security.principal import ANONYMOUS_ADMIN, Principal, Role, normalize_origin
 from assistant.settings import Settings
 
-PUBLIC_PATHS = frozenset({"/healthz", "/", "/widget.js", "/widget.css"})
-OPS_PATHS = frozenset({"/metrics", "/readyz"})
+# Load balancers and Kubernetes probe /healthz and /readyz without credentials.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/", "/widget.js", "/widget.css"})
+OPS_PATHS = frozenset({"/metrics"})
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
 AUDITED_REFUSALS = frozenset({401, 403, 413, 429})
 
@@ -48,7 +49,7 @@ class Permission(StrEnum):
     DOCUMENTS = "documents"  # document list and document view
     ARTICLE = "article"  # one article: the cited source the widget opens
     STATUS = "status"  # /api/status
-    OPS = "ops"  # /readyz, /metrics
+    OPS = "ops"  # /metrics
     ADMIN = "admin"  # audit and (future) ingestion endpoints
 
 

@@ -191,6 +191,7 @@ async def openai_chat(body: OpenAIChatRequest, request: Request, service: Servic
             "citations": [c.model_dump() for c in answer.citations],
             "answer_id": answer.id, "declined": answer.declined,
             "standalone_question": answer.standalone_question,  # what was searched, follow-ups resolved
+            "degraded": answer.degraded, "embedded_share": answer.embedded_share,
         })
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, str]:
@@ -211,7 +212,8 @@ async def openai_chat(body: OpenAIChatRequest, request: Request, service: Servic
                 if tail:
                     yield chunk({"content": tail})
                 yield chunk({}, "stop", citations=[c.model_dump() for c in answer.citations], answer_id=answer.id,
-                            standalone_question=answer.standalone_question)
+                            standalone_question=answer.standalone_question, degraded=answer.degraded,
+                            embedded_share=answer.embedded_share)
         yield {"data": "[DONE]"}
 
     return EventSourceResponse(gen(), ping=15)

@@ -34,6 +34,10 @@ class DocumentRow(Base):
     preamble: Mapped[str] = mapped_column(Text, default="")
     signature: Mapped[str] = mapped_column(Text, default="")
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Scanned pages read by OCR: {"engine", "pages", "mean_confidence", "min_confidence",
+    # "low_confidence_pages", "page_confidence"}; None = the text layer only. Nullable, so
+    # add_missing_columns adds it to databases created before.
+    ocr: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     ingested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
     def as_dict(self) -> dict:
@@ -54,6 +58,7 @@ class DocumentRow(Base):
             "source_path": self.source_path,
             "format": self.format,
             "content_hash": self.content_hash,
+            "ocr": self.ocr,
         }
 
     articles: Mapped[list[ArticleRow]] = relationship(

@@ -24,6 +24,7 @@ from assistant.index.procedures import delete_procedures, write_procedures
 from assistant.index.schema import ArticleRow, ChunkRow, ChunkVectorRow, DocumentRow
 from assistant.index.sql import init_schema, make_engine, session_factory
 from assistant.settings import Settings
+from ingest.loaders.ocr import OcrReport
 from ingest.models import Chunk, ParsedDocument, UnitKind
 from ingest.procedures import Extraction
 
@@ -46,6 +47,23 @@ class SourceInfo:
     size_bytes: int
     access: str
     warnings: list[str] = field(default_factory=list)
+    ocr: OcrReport | None = None  # scanned pages read by OCR
+
+
+@dataclass(frozen=True)
+class VectorCoverage:
+    """How many chunks have their current vector: below all of them, dense retrieval misses the rest."""
+
+    chunks: int
+    embedded: int
+
+    @property
+    def complete(self) -> bool:
+        return self.embedded >= self.chunks
+
+    @property
+    def share(self) -> float:
+        return min(1.0, self.embedded / self.chunks) if self.chunks else 1.0
 
 
 @dataclass
@@ -73,6 +91,7 @@ class Index:
         self.sessions = session_factory(self.engine)
         self._vectors = None
         self._vectors_lock = threading.Lock()
+        self._coverage: tuple[float, VectorCoverage] | None = None  # (monotonic time, value)
 
     # -- vectors -------------------------------------------------------------------------
     @property
@@ -127,6 +146,7 @@ class Index:
                     preamble=doc.preamble,
                     signature=doc.signature,
                     warnings=source.warnings,
+                    ocr=source.ocr.as_json() if source.ocr else None,
                 )
             )
             s.flush()
@@ -181,6 +201,7 @@ class Index:
             lexical.write(s.connection(), rows)
             if procedures is not None:
                 write_procedures(s, doc.doc_id, procedures, source.access)
+        self._coverage = None
 
     @staticmethod
     def vector_metadata(doc_id: str, part: str, kind: str, article_key: str, access: str,
@@ -279,7 +300,32 @@ class Index:
             result.embedded = done
             if progress:
                 progress(done, len(pending))
+        self._coverage = None  # the next answer sees the vectors complete at once
         return result
+
+    def vector_coverage(self, max_age: float = 2.0) -> VectorCoverage:
+        """Chunks and chunks with a current vector, counted at most every ``max_age`` seconds (every
+        search asks: two COUNTs per request would be waste). Another process's ingestion shows within it."""
+        cached = self._coverage
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < max_age:
+            return cached[1]
+        with self.sessions() as s:
+            coverage = VectorCoverage(
+                chunks=s.scalar(select(func.count()).select_from(ChunkRow).where(_embedded_rows())) or 0,
+                embedded=s.scalar(self._embedded_count()) or 0,
+            )
+        self._coverage = (now, coverage)
+        return coverage
+
+    @staticmethod
+    def _embedded_count():  # noqa: ANN205 - a SQLAlchemy Select
+        return (
+            select(func.count())
+            .select_from(ChunkVectorRow)
+            .join(ChunkRow, ChunkRow.id == ChunkVectorRow.chunk_id)
+            .where(ChunkVectorRow.content_hash == ChunkRow.content_hash)
+        )
 
     def _row_metadata(self, row: ChunkRow) -> dict[str, Any]:
         return self.vector_metadata(row.doc_id, row.part, row.kind, row.article_id.split(":", 1)[1], row.access,
@@ -294,13 +340,7 @@ class Index:
                 # What readiness compares with "embedded": the rows that get a vector.
                 "chunks": s.scalar(select(func.count()).select_from(ChunkRow).where(_embedded_rows())) or 0,
                 "units": s.scalar(select(func.count()).select_from(ChunkRow).where(_is_unit())) or 0,
-                "embedded": s.scalar(
-                    select(func.count())
-                    .select_from(ChunkVectorRow)
-                    .join(ChunkRow, ChunkRow.id == ChunkVectorRow.chunk_id)
-                    .where(ChunkVectorRow.content_hash == ChunkRow.content_hash)
-                )
-                or 0,
+                "embedded": s.scalar(self._embedded_count()) or 0,
                 "lexical": lexical.count(s.connection()),
             }
 

@@ -173,11 +173,14 @@ class Generated:
     dense: list[tuple[str, float]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     degraded: list[str] = field(default_factory=list)
+    embedded_share: float | None = None  # share of chunks with a vector, when below 1
+    mode: str = "hybrid"  # what ran: hybrid goes lexical while no chunk has a vector
 
     def articles_only(self, n: int) -> Generated:
         """Article chunks only, as the previous release searched."""
         return Generated([r for r in self.lexical if not is_unit_id(r[0])][:n],
-                         [r for r in self.dense if not is_unit_id(r[0])][:n], self.timings, self.degraded)
+                         [r for r in self.dense if not is_unit_id(r[0])][:n], self.timings, self.degraded,
+                         self.embedded_share, self.mode)
 
 
 def final_order(scores: dict[str, float], pinned: list[str], effect: list[str]) -> list[str]:
@@ -197,7 +200,11 @@ class SearchResult:
     dense_weight: float = 0.6
     dense_floor: float = 0.75
     dense_ceiling: float = 0.92
-    degraded: list[str] = field(default_factory=list)  # parts left out for this search ("vectors": Chroma down)
+    # Parts left out for this search: "vectors" (Chroma down), "vectors_incomplete" (some chunks not
+    # embedded yet: dense retrieval cannot find them; ``embedded_share`` says how many are).
+    degraded: list[str] = field(default_factory=list)
+    embedded_share: float | None = None  # share of chunks with a vector, when below 1
+    mode: str = "hybrid"  # what was run: a hybrid search goes lexical while no chunk has a vector
     dense_used: bool = True  # False: lexical only (asked for, vectors not computed yet, or Chroma down)
     named: list[NamedDocument] = field(default_factory=list)  # documents the question names, that we hold
     about_force: bool = False  # the question asks whether / since when a document is in force
@@ -386,7 +393,7 @@ class Retriever:
     def generate(self, plan: QueryPlan, n: int, mode: str = "hybrid") -> Generated:
         """Stage 2: candidate rows (article chunks and answer units) from the lexical and dense indexes."""
         cfg = self.settings
-        out = Generated()
+        out = Generated(mode=mode)
         allowed = list(plan.allowed) if plan.allowed is not None else None
         access = list(plan.access) if plan.access is not None else None
         if mode in ("hybrid", "lexical"):
@@ -400,6 +407,14 @@ class Retriever:
                                              weights=weights, df=self._df, max_df=cfg.lexical_max_df,
                                              keep=cfg.lexical_keep_terms)
             out.timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        if mode in ("hybrid", "dense"):
+            coverage = self.index.vector_coverage()
+            if not coverage.complete:
+                # Answers are weaker until every chunk has its vector: say so on every one of them.
+                out.degraded.append("vectors_incomplete")
+                out.embedded_share = round(coverage.share, 4)
+                if coverage.embedded == 0 and mode == "hybrid":
+                    mode = out.mode = "lexical"  # nothing to search densely: no query embedding either
         if mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
             qvec = self.embedder.embed_query(plan.dense_query)
@@ -428,6 +443,8 @@ class Retriever:
         plan = self.plan(query, filters)
         n_cand = max(self.settings.retrieval_candidates, k)
         gen = self.generate(plan, 2 * n_cand, mode)
+        # With no vector yet the search ran lexically: the model, trained on both sides, is not asked.
+        learned = learned and gen.mode == "hybrid"
         if not learned:
             # The previous release's fusion saw article chunks only, and is measured that way.
             gen = gen.articles_only(n_cand)
@@ -436,7 +453,7 @@ class Retriever:
             order, scores, per_article, pool, pinned = self._order_learned(plan, gen)
             gen.timings["features_ms"] = (time.perf_counter() - t0) * 1000
         else:
-            order, scores, per_article, pinned = self._order_rules(plan, gen, mode)
+            order, scores, per_article, pinned = self._order_rules(plan, gen, gen.mode)
             pool = None
         hits = self._materialise(order[:k], scores, per_article, set(pinned), plan.reference, pool)
         coverage = self._coverage(plan.content_query, hits[:3])
@@ -449,6 +466,7 @@ class Retriever:
         return SearchResult(query, hits, plan.reference, resolved, timings, coverage=coverage,
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
                             dense_ceiling=cfg.dense_ceiling, degraded=gen.degraded, dense_used=bool(gen.dense),
+                            embedded_share=gen.embedded_share, mode=gen.mode,
                             named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]],
                             about_force=plan.about_force)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -24,10 +25,22 @@ err_console = Console(stderr=True)
 ROLE_VI = {"admin": "quản trị", "staff": "cán bộ", "widget": "widget"}
 
 
-def _sessions(ctx: typer.Context):  # noqa: ANN202 - sessionmaker
+def require_index(settings: Settings) -> None:
+    """Commands that read must not create an empty index where none is (a wrong data directory)."""
+    if not settings.has_index():
+        err_console.print(
+            f"[red]Không có chỉ mục tại[/] {settings.data_dir} — kiểm tra ASSISTANT_DATA_DIR hoặc --data-dir "
+            "(đường dẫn tương đối tính từ thư mục dự án). Chỉ mục được tạo khi chạy make run, "
+            "assistant serve hoặc assistant ingest.")
+        raise typer.Exit(1)
+
+
+def _sessions(ctx: typer.Context, *, create: bool = False):  # noqa: ANN202 - sessionmaker
     from assistant.index.store import Index
 
     settings: Settings = ctx.obj
+    if not create:
+        require_index(settings)
     return Index(settings).sessions
 
 
@@ -55,7 +68,8 @@ def keys_create(
 
     expires_at = _expiry(expires_in, expires)
     try:
-        key = KeyStore(_sessions(ctx)).create(role.strip().lower(), name, scopes, origins, expires_at=expires_at)
+        key = KeyStore(_sessions(ctx, create=True)).create(role.strip().lower(), name, scopes, origins,
+                                                            expires_at=expires_at)
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
@@ -97,22 +111,41 @@ def keys_list(
     if not rows:
         console.print("Chưa có khoá API nào. Tạo khoá: assistant keys create --role staff --name \"…\"")
         return
-    table = Table(title=f"{len(rows)} khoá API")
-    table.add_column("Mã khoá", no_wrap=True, min_width=12)
-    for col in ("Tên", "Vai trò", "Phạm vi thêm", "Nguồn trang", "Tạo lúc", "Dùng lần cuối", "Hết hạn",
-                "Trạng thái"):
-        table.add_column(col, overflow="fold")
+    console.print(keys_table(rows, now, wide=console.width >= 140))
+
+
+def _short(d: datetime | None) -> str:
+    return d.strftime("%d/%m/%y") if d else "—"
+
+
+def keys_table(rows: list, now: datetime, *, wide: bool) -> Table:  # rows: ApiKeyRow
+    """One line per key on an 80-column terminal: the id whole, dates short, scopes and origins in one
+    column, the expiry in the state; every date in full when the terminal is wide."""
+    when = _when if wide else _short
+    table = Table(title=f"{len(rows)} khoá API", box=None if not wide else box.HEAVY_HEAD, pad_edge=False)
+    table.add_column("Mã khoá", no_wrap=True)
+    table.add_column("Tên", overflow="fold", ratio=2)
+    table.add_column("Vai trò", no_wrap=True)
+    table.add_column("Phạm vi", overflow="fold", ratio=2)
+    if wide:
+        table.add_column("Tạo lúc", no_wrap=True)
+    table.add_column("Dùng gần nhất", no_wrap=True)
+    table.add_column("Trạng thái", overflow="fold", ratio=1)
     for r in rows:
         if r.revoked_at:
-            state = f"[red]đã thu hồi {_when(r.revoked_at)}[/]"
+            state = f"[red]thu hồi {when(r.revoked_at)}[/]"
         elif r.expires_at and r.expires_at <= now:
-            state = "[red]đã hết hạn[/]"
+            state = f"[red]hết hạn {when(r.expires_at)}[/]"
+        elif r.expires_at:
+            state = f"[green]hiệu lực[/] đến {when(r.expires_at)}"
         else:
             state = "[green]hiệu lực[/]"
-        table.add_row(r.id, r.name, ROLE_VI.get(r.role, r.role), ", ".join(r.scopes or []) or "—",
-                      ", ".join(r.origins or []) or "—", _when(r.created_at), _when(r.last_used_at),
-                      _when(r.expires_at) if r.expires_at else "không", state)
-    console.print(table)
+        reach = ", ".join([*(r.scopes or []), *(r.origins or [])]) or "—"
+        cells = [r.id, r.name, ROLE_VI.get(r.role, r.role), reach]
+        if wide:
+            cells.append(when(r.created_at))
+        table.add_row(*cells, when(r.last_used_at), state)
+    return table
 
 
 @keys_app.command("revoke")

@@ -15,10 +15,11 @@ from ingest.loaders.cleanup import clean_text
 from ingest.loaders.docx import read_docx
 from ingest.loaders.encoding import TCVN3, LegacyEncodingError, repair_legacy
 from ingest.loaders.html import read_html
+from ingest.loaders.ocr import OcrOptions, OcrReport
 from ingest.loaders.pdf import read_pdf
 from ingest.loaders.text import read_text_file
 
-__all__ = ["SUPPORTED_SUFFIXES", "LoadedText", "LoaderError", "load_file"]
+__all__ = ["SUPPORTED_SUFFIXES", "LoadedText", "LoaderError", "OcrOptions", "OcrReport", "load_file"]
 
 SUPPORTED_SUFFIXES: set[str] = {".pdf", ".docx", ".html", ".htm", ".txt", ".md"}
 
@@ -65,9 +66,9 @@ def _check_file(path: Path, max_bytes: int) -> str:
     return _FORMATS[suffix]
 
 
-def _read(path: Path, fmt: str) -> Extracted:
+def _read(path: Path, fmt: str, ocr: OcrOptions | None) -> Extracted:
     try:
-        return _READERS[fmt](path)
+        return read_pdf(path, ocr) if fmt == "pdf" else _READERS[fmt](path)
     except LoaderError:
         raise
     except PermissionError as exc:
@@ -76,11 +77,12 @@ def _read(path: Path, fmt: str) -> Extracted:
         raise LoaderError(path, f"không đọc được tệp ({exc.strerror or exc})") from exc
 
 
-def load_file(path: Path, *, max_bytes: int = 50_000_000) -> LoadedText:
-    """Load one document as normalised text; raises ``LoaderError`` (Vietnamese message)."""
+def load_file(path: Path, *, max_bytes: int = 50_000_000, ocr: OcrOptions | None = None) -> LoadedText:
+    """Load one document as normalised text; raises ``LoaderError`` (Vietnamese message).
+    ``ocr`` says how scanned PDF pages are read (default: Tesseract, Vietnamese, when installed)."""
     path = Path(path)
     fmt = _check_file(path, max_bytes)
-    extracted = _read(path, fmt)
+    extracted = _read(path, fmt, ocr)
     warnings = list(extracted.warnings)
     try:
         text, legacy = repair_legacy(extracted.text)
@@ -91,4 +93,4 @@ def load_file(path: Path, *, max_bytes: int = 50_000_000) -> LoadedText:
     text = clean_text(text, soft_wraps=extracted.soft_wraps)
     if not any(c.isalnum() for c in text):
         raise LoaderError(path, "không có nội dung văn bản")
-    return LoadedText(path=path, format=fmt, text=text, warnings=warnings)
+    return LoadedText(path=path, format=fmt, text=text, warnings=warnings, ocr=extracted.ocr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.loaders.ocr import OcrReport
+
 
 class LoaderError(Exception):
     """Raised with a Vietnamese message that names the file.
@@ -30,6 +32,7 @@ class LoadedText:
     format: str  # "pdf" | "docx" | "html" | "txt"
     text: str  # Unicode NFC, "\n" line ends, wrapped lines re-joined, no page furniture
     warnings: list[str] = field(default_factory=list)  # Vietnamese, e.g. "đã chuyển mã từ TCVN3"
+    ocr: OcrReport | None = None  # scanned pages read by OCR, with the engine's confidence
 
 
 @dataclass
@@ -43,3 +46,4 @@ class Extracted:
     text: str
     warnings: list[str] = field(default_factory=list)
     soft_wraps: bool = False
+    ocr: OcrReport | None = None

@@ -166,9 +166,10 @@ def test_documents_endpoints(api):
 
 def test_health_ready_metrics_and_docs(base, api, keys):
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{base}/readyz").status_code == 401  # operational endpoints: admin only by default
+    # Probes need no credential; the fully embedded index is ready.
+    assert httpx.get(f"{base}/readyz").json() == {"ready": True, "reason": None}
+    assert httpx.get(f"{base}/api/status").status_code == 401  # the details: admin only
     admin = {"Authorization": f"Bearer {keys['admin']}"}
-    assert httpx.get(f"{base}/readyz", headers=admin).json()["ready"] is True
     api.post("/api/chat", json={"question": "Công thức nấu phở bò?"}, timeout=30)
     m = httpx.get(f"{base}/metrics", headers=admin).text
     assert 'assistant_answers_total{declined="true",mode="extractive"}' in m

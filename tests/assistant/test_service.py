@@ -55,9 +55,8 @@ def test_serve_indexes_the_corpus_then_embeds_in_background(tmp_path, hanoi_dir)
         shutil.copy(hanoi_dir / name, corpus)
     proc, base = _serve(tmp_path / "data", corpus, ASSISTANT_METRICS_OPEN="true", ASSISTANT_AUTH_DISABLED="true")
     try:
-        # Serving starts only once the lexical index is committed: ready at once.
-        ready = httpx.get(f"{base}/readyz").json()
-        assert ready["ready"] is True and ready["stats"]["documents"] == 2
+        # Serving starts only once the lexical index is committed: every document is there at once.
+        assert httpx.get(f"{base}/api/status").json()["index"]["documents"] == 2
         seen_phases = set()
         deadline = time.time() + 300
         while time.time() < deadline:
@@ -69,6 +68,7 @@ def test_serve_indexes_the_corpus_then_embeds_in_background(tmp_path, hanoi_dir)
         assert st["indexing"]["phase"] == "ready", st
         assert st["index"]["embedded"] == st["index"]["chunks"] > 0
         assert st["indexing"]["files_total"] == 2 and st["indexing"]["files_failed"] == 0
+        assert httpx.get(f"{base}/readyz").json() == {"ready": True, "reason": None}
     finally:
         out = _stop(proc)
     assert "Chỉ mục từ vựng sẵn sàng: 2 văn bản" in out

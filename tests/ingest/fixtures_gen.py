@@ -179,3 +179,48 @@ def _html_table(rows: list[list[str]]) -> str:
         out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def scan_pages(pdf_path: Path, *, dpi: int = 250, seed: int = 0, rotate: float = 0.7,
+               noise: float = 0.005) -> list:
+    """Rasterise a PDF as a scanner would: grey pages at ``dpi``, turned by ``rotate`` degrees
+    (alternating sides), with ``noise`` (share of pixels) of salt-and-pepper speckle. Returns PIL images."""
+    import random
+
+    import pypdfium2
+    from PIL import Image
+
+    rng = random.Random(seed)
+    images = []
+    document = pypdfium2.PdfDocument(str(pdf_path))
+    for number, page in enumerate(document):
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        angle = rotate if number % 2 == 0 else -rotate
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        pixels = image.load()
+        width, height = image.size
+        for _ in range(int(width * height * noise)):
+            pixels[rng.randrange(width), rng.randrange(height)] = rng.choice((0, 60, 255))
+        images.append(image)
+    document.close()
+    return images
+
+
+def make_scanned_pdf(images: list, path: Path, *, dpi: int = 250) -> None:
+    """Wrap page images into a PDF without any text layer (what a scanner writes)."""
+    images[0].save(path, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
+
+
+def blank_scan(*, dpi: int = 250, seed: int = 0, noise: float = 0.002):
+    """An A4 page of nothing but scanner speckle (an empty or unreadable scan)."""
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    width, height = int(_PAGE_WIDTH / 72 * dpi), int(_PAGE_HEIGHT / 72 * dpi)
+    image = Image.new("L", (width, height), 255)
+    pixels = image.load()
+    for _ in range(int(width * height * noise)):
+        pixels[rng.randrange(width), rng.randrange(height)] = rng.choice((0, 60))
+    return image

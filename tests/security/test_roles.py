@@ -34,7 +34,6 @@ ENDPOINTS = [
     ("GET", "/openapi.json", None, {"admin", "staff", "sso"}),
     ("GET", "/docs", None, {"admin", "staff", "sso"}),
     ("GET", "/api/status", None, {"admin"}),
-    ("GET", "/readyz", None, {"admin"}),
     ("GET", "/metrics", None, {"admin"}),
     ("GET", "/api/admin/audit", None, {"admin"}),
 ]
@@ -122,11 +121,13 @@ def test_auth_is_on_by_default():
 def test_metrics_and_openapi_can_be_opened_by_settings(trust_index):
     closed = secured(trust_index)
     with TestClient(create_app(closed)) as client:
-        for path in ("/metrics", "/readyz", "/openapi.json", "/docs"):
+        for path in ("/metrics", "/openapi.json", "/docs"):
             assert client.get(path).status_code == 401, path
+        # Probes are always open, and say no more than ready or not and why.
+        assert set(client.get("/readyz").json()) == {"ready", "reason"}
     opened = secured(trust_index, metrics_open=True, openapi_open=True)
     with TestClient(create_app(opened)) as client:
-        for path in ("/metrics", "/readyz", "/openapi.json", "/docs"):
+        for path in ("/metrics", "/openapi.json", "/docs"):
             assert client.get(path).status_code == 200, path
         assert client.get("/api/documents").status_code == 401  # everything else stays closed
         assert client.get(f"/api/documents/{INTERNAL_DOC}/articles/{ARTICLES[INTERNAL_DOC]}").status_code == 401

@@ -29,11 +29,11 @@ _GENERIC = frozenset(fold(w) for w in [
 
 @dataclass(frozen=True)
 class CardFact:
-    """One field of a card that answers the question, with where it stands."""
+    """The field of a card that answers the question: its items as written, and where they stand."""
 
     code: str | None
     procedure: str
-    text: str
+    items: tuple[str, ...]  # each verbatim (channels, dossier items, …)
     span: Span
 
 
@@ -61,24 +61,27 @@ def match_card(index: Index, question: str, labels: list[str] | None, min_share:
     return ProcedureCard.model_validate(best[2]) if best else None
 
 
-def card_fact(card: ProcedureCard, atype: AnswerType, question: str) -> CardFact | None:
+def card_fact(card: ProcedureCard, atype: AnswerType, question: str, most: int = 6) -> CardFact | None:
     """The field of the card that states the asked kind of fact, if the card has it."""
     code = card.code.text if card.code else None
-    name = card.name.text
+
+    def fact(items: list[str], span: Span) -> CardFact | None:
+        items = [i for i in items if i and i.strip()][:most]
+        return CardFact(code, card.name.text, tuple(items), span) if items else None
+
     if atype == AnswerType.DURATION and card.deadline:
-        return CardFact(code, name, card.deadline.text, card.deadline.span)
+        return fact([card.deadline.text], card.deadline.span)
     if atype == AnswerType.PLACE and (card.channels or card.places):
-        first = card.channels[0] if card.channels else card.places[0]
-        return CardFact(code, name, first.text, first.span)
+        places = card.channels or card.places
+        return fact([p.text for p in places], places[0].span)
     if atype == AnswerType.DOSSIER and card.dossier:
-        return CardFact(code, name, card.dossier[0].name, card.dossier[0].span)
+        return fact([d.name for d in card.dossier], card.dossier[0].span)
     if atype == AnswerType.AUTHORITY and card.authorities:
-        return CardFact(code, name, card.authorities[0].body, card.authorities[0].span)
-    if atype == AnswerType.AMOUNT and card.fee and ("phi" in fold(question).split()):
-        return CardFact(code, name, card.fee.text, card.fee.span)
+        return fact([a.body for a in card.authorities], card.authorities[0].span)
+    if atype == AnswerType.AMOUNT and card.fee and "phi" in fold(question).split():
+        return fact([card.fee.text], card.fee.span)
     if atype == AnswerType.STEPS and card.steps:
-        step = card.steps[0]
-        return CardFact(code, name, step.work or step.label, step.span)
+        return fact([s.work or s.label for s in card.steps], card.steps[0].span)
     return None
 
 
@@ -87,17 +90,17 @@ class CardSection:
     """The article/section a card field was read from."""
 
     article: ArticleRow
-    quote: str
+    items: tuple[str, ...]  # the fact's items, spaced as in the section
 
 
 def fact_section(index: Index, fact: CardFact) -> CardSection | None:
-    """The section holding the fact, when the fact's text stands in it verbatim (else it is not quoted)."""
+    """The section holding the fact, when every item stands in it verbatim (else the card is not quoted)."""
     if not fact.span.article_key:
         return None
     with index.sessions() as s:
         row = s.get(ArticleRow, f"{fact.span.doc_id}:{fact.span.article_key}")
-    text = " ".join(fact.text.split())
-    if row is None or not text:
+    if row is None:
         return None
     flat = " ".join(row.text.split())
-    return CardSection(row, text) if text in flat else None
+    items = tuple(" ".join(i.split()) for i in fact.items)
+    return CardSection(row, items) if all(i in flat for i in items) else None

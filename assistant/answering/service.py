@@ -166,16 +166,18 @@ class AnswerService:
         doc = self.index.get_document(section.article.doc_id) if section else None
         if section is None or doc is None or (access is not None and doc.access not in access):
             return comp
+        if doc.id not in self.retriever.catalogue():
+            return comp
         art = section.article
         cit = Citation(
             n=1, doc_id=doc.id, number=doc.number, title=doc.title,
             doc_label=document_name(doc.title, doc.doc_type, doc.number, doc.id),
             article=art.number if art.kind == "dieu" else None, article_key=art.key,
             article_label=article_label(art.kind, art.number, art.part, art.title, art.heading_path),
-            quote=section.quote, heading_path=art.heading_path, validity=self.retriever.validity(doc.id).status,
+            quote=section.items[0], heading_path=art.heading_path, validity=self.retriever.validity(doc.id).status,
             url=source_url(doc.id, art.key, art.number, art.part, art.kind, None),
         )
-        lead = f"{ANSWER_TYPE_LABELS[atype]} ({fact.procedure}): {section.quote} [1]"
+        lead = f"{ANSWER_TYPE_LABELS[atype]} ({fact.procedure}): {'; '.join(section.items)} [1]"
         quote = f"{cit.doc_label}:\n- {cit.article_label}: “{cit.quote}” [1]"
         if comp.declined:
             return Composition(f"{lead}\nCăn cứ:\n{quote}", [cit], False, None, [], answer_type=atype,

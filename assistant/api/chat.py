@@ -22,6 +22,8 @@ from assistant.answering.service import citation_text
 from assistant.api.auth import Permission, client_ip, guard
 from assistant.api.deps import AnswersDep
 from assistant.api.documents import hide_unreadable_successors
+from assistant.api.procedures import card_out
+from assistant.index.procedures import get_procedure
 from assistant.index.schema import AnswerRow, FeedbackRow
 from assistant.retrieval.search import SearchFilters
 from assistant.security.audit import article_ids_of_citations
@@ -86,7 +88,12 @@ def _claim(request: Request, principal: Principal, conversation_id: str | None) 
 
 
 def _public_answer(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    hide_unreadable_successors(data.get("sources") or [], principal, request.app.state.index)
+    index = request.app.state.index
+    hide_unreadable_successors(data.get("sources") or [], principal, index)
+    if data.get("procedure_code"):  # the widget shows the card the answer line came from
+        with index.sessions() as s:
+            hit = get_procedure(s, data["procedure_code"], principal.access_labels())
+        data["procedure"] = card_out(hit.card).model_dump(mode="json") if hit else None
     return data
 
 

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     # A question asking for an amount, duration, date… is declined unless a retrieved passage states
     # one and covers at least this share of the question (read with its document and article titles).
     answer_quantity_min_coverage: float = 0.25
+    # …and must contain the question's most specific pair of adjacent terms ("nồng độ cồn", "nhà ở xã hội").
+    answer_fact_key_pair: bool = True
     answer_max_quote_chars: int = 400  # supporting quotes are cut at a sentence end beyond this
     answer_lead_chars: int = 260  # the answer line's verbatim span
     answer_k: int = 8  # articles retrieved per question

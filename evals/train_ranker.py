@@ -26,7 +26,7 @@ import pickle
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -200,10 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                                          retriever.settings.ranker_candidates], ensure_ascii=False).encode())
         cache = settings.data_dir / f"ranker-rows-{key.hexdigest()[:16]}.pkl"
         if cache.exists():
-            rows = pickle.loads(cache.read_bytes())
+            rows = [QueryRows(**r) for r in pickle.loads(cache.read_bytes())]
         else:
             rows = collect(retriever, questions, numbers)
-            cache.write_bytes(pickle.dumps(rows))
+            cache.write_bytes(pickle.dumps([asdict(r) for r in rows]))
         counts[corpus.name] = len(rows)
         everything.extend(rows)
         index.engine.dispose()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from assistant.answering.facts import FactSpan, fact_spans, referral, states_fact
 from assistant.answering.models import Citation
 from assistant.answering.names import mentioned, proper_names
-from assistant.answering.spans import TermStats, Unit, article_units, coverage, query_terms
+from assistant.answering.spans import TermStats, Unit, article_units, coverage, has_pair, key_pair, query_terms
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
 from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type
@@ -166,6 +166,8 @@ class ExtractiveComposer:
         atype = answer_type(question)
         if top.pinned and not terms_beyond_reference(terms):
             atype = AnswerType.ARTICLE  # "Điều 7 Luật Thủ đô": the article's content is what is asked
+        elif result.about_force and atype in (AnswerType.YES_NO, AnswerType.EXCEPTION):
+            atype = AnswerType.GENERAL  # "… còn hiệu lực không?": the status line answers, then the effect article
         # Named articles are answered as named; otherwise every retrieved article is read for names.
         if not top.pinned:
             # Texts one by one (each folded once and cached: the same articles come back), not joined.
@@ -198,7 +200,10 @@ class ExtractiveComposer:
         lead = self._lead(atype, evidence, picks, citations, subject, stats)
         lines = [lead, *self._quote_lines(picks, citations)]
         notes = self._notes(result, picks, successor_names)
-        return Composition("\n".join([*lines, *notes]), citations, False, None, notes, answer_type=atype)
+        # A document's force, when asked, is the answer: its status line comes before everything else.
+        status = [n for n in notes if n.startswith(STATUS_PREFIX)]
+        others = [n for n in notes if not n.startswith(STATUS_PREFIX)]
+        return Composition("\n".join([*status, *lines, *others]), citations, False, None, notes, answer_type=atype)
 
     def _citation(self, n: int, hit: ArticleHit, unit: Unit) -> Citation:
         quote, _ = trim_quote(unit.text, self.settings.answer_max_quote_chars)
@@ -228,11 +233,14 @@ class ExtractiveComposer:
             return f"{label}: {_sentence(evidence.span.text)} [1]"
         # No typed fact: the sentence of the quoted passages that covers the question best.
         best: tuple[float, int, str] | None = None
-        for n, (_hit, unit) in enumerate(picks[:3], 1):
-            for span in fact_spans(atype, unit.text, self.settings.answer_lead_chars):
-                cov = coverage(subject, span.text, stats) - 0.05 * (n - 1)
-                if best is None or cov > best[0]:
-                    best = (cov, n, span.text)
+        for kind in dict.fromkeys((atype, AnswerType.GENERAL)):  # any sentence when none of the asked kind
+            for n, (_hit, unit) in enumerate(picks[:3], 1):
+                for span in fact_spans(kind, unit.text, self.settings.answer_lead_chars):
+                    cov = coverage(subject, span.text, stats) - 0.05 * (n - 1)
+                    if best is None or cov > best[0]:
+                        best = (cov, n, span.text)
+            if best is not None:
+                break
         if best is None:
             return f"Theo {citations[0].doc_label}:"
         return f"{label}: {_sentence(best[2])} [{best[1]}]"
@@ -275,6 +283,7 @@ class ExtractiveComposer:
         if atype not in FACT_TYPES and atype not in (AnswerType.YES_NO, AnswerType.EXCEPTION):
             return None
         best: tuple[float, Evidence] | None = None
+        key = key_pair(subject, stats) if atype in FACT_TYPES and self.settings.answer_fact_key_pair else None
         for rank, hit in enumerate(hits):
             head = hit.article_text.split("\n", 1)[0]
             context = f"{hit.doc_title or ''} {head}\n"
@@ -283,6 +292,8 @@ class ExtractiveComposer:
                 spans = fact_spans(atype, u.text, self.settings.answer_lead_chars)
                 if not spans:
                     continue
+                if key and not has_pair(key, f"{context}{hit.article_text}"):
+                    continue  # the fact is stated about something else ("mức chi" for "mức lương cơ sở")
                 if atype in (AnswerType.YES_NO, AnswerType.EXCEPTION) and not spans[0].excluding:
                     continue  # only an excluding clause is put before the rule
                 cov = coverage(subject, context + u.text, stats)

@@ -101,3 +101,17 @@ def coverage(question_terms: list[str], text: str, stats: TermStats) -> float:
         total += w
         hit += w if (a, b) in pairs else 0.0
     return hit / total if total else 0.0
+
+
+def key_pair(terms: list[str], stats: TermStats) -> tuple[str, str] | None:
+    """The question's most specific pair of adjacent content terms ("nồng độ" of "nồng độ cồn", "xã hội" of
+    "nhà ở xã hội"): the pair whose rarer term is rarest. None when the question has no pair."""
+    pairs = list(zip(terms, terms[1:], strict=False))
+    if not pairs:
+        return None
+    return max(pairs, key=lambda p: (min(stats.idf(p[0]), stats.idf(p[1])), stats.idf(p[0]) + stats.idf(p[1])))
+
+
+def has_pair(pair: tuple[str, str], text: str) -> bool:
+    toks = folded_syllables(text)
+    return any(a == pair[0] and b == pair[1] for a, b in zip(toks, toks[1:], strict=False))

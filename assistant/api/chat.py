@@ -21,7 +21,6 @@ from assistant.answering.models import Answer
 from assistant.answering.service import citation_text
 from assistant.api.auth import Permission, client_ip, guard
 from assistant.api.deps import AnswersDep
-from assistant.api.documents import hide_unreadable_successors
 from assistant.index.schema import AnswerRow, FeedbackRow
 from assistant.retrieval.search import SearchFilters
 from assistant.security.audit import article_ids_of_citations
@@ -84,7 +83,12 @@ def _claim(request: Request, principal: Principal, conversation_id: str | None) 
 
 
 def _public_answer(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    hide_unreadable_successors(data.get("sources") or [], principal, request.app.state.index)
+    """What a caller gets of an answer: timings only for admins (how long the search of the caller's
+    documents took says something about the documents they cannot read). Validity fields of the sources
+    are already the caller's own (``Retriever.validity`` with the caller's access labels)."""
+    if not principal.is_admin:
+        data.pop("timings_ms", None)
+        data.pop("retrieval_ms", None)
     return data
 
 

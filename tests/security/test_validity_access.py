@@ -262,3 +262,27 @@ def test_a_word_only_hidden_documents_hold_is_treated_as_absent(naming_index):
     assert hidden.confidence == absent.confidence
     assert only_hidden.hits == [] and n_only_hidden == 0  # no full-text query ran for it at all
     assert reader.hits and reader.hits[0].doc_id == HIDDEN  # the control: a reader finds it
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_document_frequencies_per_access_label(backend, tmp_path, request):
+    """Both full-text backends count a word per access label; the labels' sums are the whole index's."""
+    from assistant.index import lexical
+    from assistant.index.store import Index
+    from ingest.pipeline import ingest_files
+
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    index = Index(settings)
+    for doc, text, access in ((HIDDEN, HIDDEN_TEXT, "dept:aaa"), (PUBLIC_NOTE, PUBLIC_NOTE_TEXT, "public")):
+        path = tmp_path / f"{doc}.txt"
+        path.write_text(text, encoding="utf-8")
+        assert not [r.message for r in ingest_files([path], index, settings, access=access) if r.failed]
+    with index.engine.connect() as conn:
+        per = lexical.document_frequencies_by_access(conn)
+        n_all, whole = lexical.document_frequencies(conn)
+    assert set(per) == {"public", "dept:aaa"}
+    assert per["dept:aaa"][1].get("zircon", 0) > 0 and "zircon" not in per["public"][1]
+    n, combined = lexical.combine_frequencies(per, None)
+    assert n == n_all and combined == {t: k for t, k in whole.items() if k > 0}
+    index.engine.dispose()

@@ -76,9 +76,10 @@ _AMENDED_BY = re.compile(rf"^{_NO_OTHER_NUMBER}{{0,200}}?\b(?:đã\s+)?được\
                          r"(?:\s+một\s+số\s+điều)?\s+(?:bởi|theo)\s+", re.IGNORECASE)
 _EXPIRES = re.compile(rf"^{_NO_OTHER_NUMBER}{{0,160}}?\bhết\s+hiệu\s+lực\b", re.IGNORECASE)
 _THIS_TAKES_EFFECT = re.compile(r"\bnày\s+có\s+hiệu\s+lực", re.IGNORECASE)
-# "… này bãi bỏ (toàn bộ) Quyết định số …", "thay thế Quyết định số …" — not "được / bị thay thế".
-_REPEALS_BEFORE = re.compile(r"(?<!được )(?<!bị )\b(?:bãi\s+bỏ|thay\s+thế)(?:\s+toàn\s+bộ)?(?:\s+cho)?\s+"
-                             r"(?:[^\s\d]+\s+){0,3}?(?:số\s+)?$", re.IGNORECASE)
+# "… này bãi bỏ (toàn bộ) Quyết định số …", "2. Thay thế Quyết định số …": the verb right after "này" or at
+# the start of a clause, so that its subject is this text ("Nghị định số 61/2018 thay thế …" is not).
+_REPEALS_BEFORE = re.compile(r"(?:^\s*(?:\d+\.|[a-zđ]\))?\s*|[;:]\s*|\bnày\s+)(?:bãi\s+bỏ|thay\s+thế)"
+                             r"(?:\s+toàn\s+bộ)?(?:\s+cho)?\s+(?:[^\s\d]+\s+){0,3}?(?:số\s+)?$", re.IGNORECASE)
 _PARTIAL = re.compile(r"\b(?:Điều|khoản|điểm|quy\s+định|Danh\s+mục|Phụ\s+lục)\b", re.IGNORECASE)
 _SELF_NOTE = re.compile(r"^\[Ghi chú[^\]]*?được\s+sửa\s+đổi\s+bởi(?P<rest>[^\]]*)\]", re.IGNORECASE | re.MULTILINE)
 _SENTENCE = re.compile(r"(?<=[.;:])\s+|\n+")
@@ -114,9 +115,9 @@ def statements(doc: HeldDoc, articles: Iterable[tuple[str, str]], held: dict[str
     own = {number_key(n) for n in doc.replaces}
     for article_id, text in articles:
         for m in _SELF_NOTE.finditer(text):
-            for _, _, num in _numbers(m.group("rest")):
-                out.append(Claim(doc.id, ClaimKind.AMENDED, doc.id, article_id, num,
-                                 _label(m.group("rest")[: m.group("rest").find(num.split("/")[0])], num),
+            rest = m.group("rest")
+            for start, _, num in _numbers(rest):
+                out.append(Claim(doc.id, ClaimKind.AMENDED, doc.id, article_id, num, _label(rest[:start], num),
                                  quote=m.group(0)[:300]))
         for sentence in _SENTENCE.split(text):
             nums = _numbers(sentence)
@@ -124,7 +125,7 @@ def statements(doc: HeldDoc, articles: Iterable[tuple[str, str]], held: dict[str
                 target = held.get(number_key(num))
                 if target is None or target.id == doc.id:
                     continue
-                after, before = sentence[end:end + 300], sentence[max(0, start - 120):start]
+                after, before = sentence[end:end + 300], sentence[:start]
                 quote = sentence.strip()[:300]
                 claim: Claim | None = None
                 if (m := _REPLACED_BY.match(after)) and (succ := _numbers(after[m.end():m.end() + 80])):

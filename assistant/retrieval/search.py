@@ -47,6 +47,7 @@ from assistant.retrieval.references import (
     strip_references,
 )
 from assistant.retrieval.supersession import (
+    NORMATIVE,
     Claim,
     ClaimKind,
     HeldDoc,
@@ -248,8 +249,9 @@ class Retriever:
             claims = replaced_claims(held)
             for doc_id in {a.doc_id for a in said}:
                 claims += statements(by_id[doc_id], [(a.id, a.text) for a in said if a.doc_id == doc_id], by_number)
+            normative = [h for h in held if h.doc_type in NORMATIVE and h.number]
             for r in rows:
-                claims += likely_successors(by_id[r.id], r.preamble or "", held)
+                claims += likely_successors(by_id[r.id], r.preamble or "", normative)
         except Exception:  # noqa: BLE001 - a text we cannot read for this leaves the documents' own dates
             log.exception("could not read what the texts say about other documents' force")
             claims = []

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from assistant.retrieval.references import expand_abbreviations, number_parts
 from assistant.retrieval.validity import number_key
@@ -96,15 +97,20 @@ def _numbers(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), canonical_number(m.group(0))) for m in NUMBER_RE.finditer(text)]
 
 
-def _content(text: str | None, doc_type: str | None = None) -> set[str]:
+@lru_cache(maxsize=4096)
+def _content(text: str | None, doc_type: str | None = None) -> frozenset[str]:
     """Content syllables, abbreviations spelled out ("TTHC"), without the document type's own words."""
     skip = _STOP | set(syllables(doc_type or ""))
-    return {s for s in syllables(expand_abbreviations(text or "")) if s not in skip and not s.isdigit()}
+    return frozenset(s for s in syllables(expand_abbreviations(text or "")) if s not in skip and not s.isdigit())
 
 
+_parts = lru_cache(maxsize=4096)(number_parts)
+
+
+@lru_cache(maxsize=4096)
 def _series(number: str | None) -> str:
     """The số hiệu's suffix ("nd-cp", "qh15" → "qh"): documents of one series replace each other."""
-    _, _, suffix = number_parts(number)
+    _, _, suffix = _parts(number)
     return re.sub(r"\d+$", "", suffix)
 
 
@@ -163,13 +169,13 @@ def likely_successors(doc: HeldDoc, preamble: str, docs: Iterable[HeldDoc]) -> l
             continue
         start, end, num = nums[0]
         subject = _content(seg[end:])
-        n_num, n_year, _ = number_parts(num)
+        _, n_year, _ = _parts(num)
         for old in docs:
             if old.id == doc.id or old.doc_type not in NORMATIVE or not old.number:
                 continue
             if number_key(old.number) in cited or number_key(num) == number_key(old.number):
                 continue
-            o_num, o_year, _ = number_parts(old.number)
+            _, o_year, _ = _parts(old.number)
             if not (o_year and n_year and n_year > o_year) or _series(num) != _series(old.number):
                 continue
             if old.issued and doc.issued and doc.issued <= old.issued:

@@ -200,7 +200,7 @@ def tokens(key: Any) -> dict[str, str]:
     import jwt
 
     now = int(time.time())
-    base = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600, "sub": "cb-1", "department": "snv",
+    base = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 3600, "sub": "cb-1", "department": "snv",
             "role": "staff"}
 
     def sign(claims: dict[str, Any], **kw: Any) -> str:

@@ -615,6 +615,7 @@ def _serve(settings: Settings, corpus: Path | None, host: str | None, port: int 
     import uvicorn
 
     from assistant.api.app import create_app
+    from assistant.api.edge import uvicorn_options
     from assistant.index.store import Index
     from assistant.indexing import IndexingJob
 
@@ -693,8 +694,8 @@ def _serve(settings: Settings, corpus: Path | None, host: str | None, port: int 
         first_start_keys(settings, store, ask=typer.confirm if sys.stdin.isatty() and sys.stdout.isatty() else None)
     if settings.workers == 1:
         api = create_app(settings, job=job, embed_on_start=bool(settings.corpus_dir), demo_key=demo_key,
-                         warm_up=True)
-        uvicorn.run(api, host=settings.host, port=settings.port, log_level="info")
+                         warm_up=True, log_queue=True)
+        uvicorn.run(api, host=settings.host, port=settings.port, log_level="info", **uvicorn_options())
         return
     _serve_workers(settings, job, demo_key, embed=bool(settings.corpus_dir) and not embed_first)
 
@@ -742,6 +743,7 @@ def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -
     stays the only writer of vectors (in a thread, against a Chroma server)."""
     import uvicorn
 
+    from assistant.api.edge import uvicorn_options
     from assistant.api.main import DEMO_KEY_ENV, PARENT_STATE_ENV
     from assistant.api.metrics import MULTIPROC_DIR_ENV
 
@@ -769,7 +771,7 @@ def _serve_workers(settings: Settings, job, demo_key: str | None, embed: bool) -
     console.print(f"Khởi động {settings.workers} tiến trình phục vụ trên http://{settings.host}:{settings.port}/")
     try:
         uvicorn.run("assistant.api.main:app_factory", factory=True, workers=settings.workers, host=settings.host,
-                    port=settings.port, log_level="info")
+                    port=settings.port, log_level="info", **uvicorn_options())
     finally:
         job.stop()
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -7,6 +7,7 @@ so `assistant keys list` run elsewhere opens the service's index instead of crea
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -105,7 +106,7 @@ class Settings(BaseSettings):
     # one and covers at least this share of the question (read with its document and article titles).
     answer_quantity_min_coverage: float = 0.25
     # …and must contain the question's most specific pair of adjacent terms ("nồng độ cồn", "nhà ở xã hội").
-    answer_fact_key_pair: bool = True
+    answer_fact_key_pair: bool = False
     answer_max_quote_chars: int = 400  # supporting quotes are cut at a sentence end beyond this
     answer_lead_chars: int = 260  # the answer line's verbatim span
     answer_k: int = 8  # articles retrieved per question
@@ -150,6 +151,10 @@ class Settings(BaseSettings):
     rate_limit_search: int = 60
     rate_limit_default: int = 300  # documents, feedback, status…
     max_body_bytes: int = 131_072  # request bodies beyond this get 413
+    max_url_bytes: int = 8192  # path + query beyond this get 414, before anything else reads them
+    max_header_bytes: int = 16_384  # all request headers together beyond this get 431
+    # Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: list[str] = Field(default_factory=list)
     max_question_chars: int = 2000
     max_history_messages: int = 20  # messages in one /v1/chat/completions request
 
@@ -165,6 +170,16 @@ class Settings(BaseSettings):
     def _absolute_data_dir(cls, value: Path) -> Path:
         # Relative to the project, never to the folder a command happens to run from.
         return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"'{value}' không phải địa chỉ IP hay dải CIDR") from exc
+        return [v.strip() for v in values]
 
     def model_post_init(self, __context: object) -> None:
         # Weights must never be fetched at run time: the city's networks are air-gapped.

@@ -22,7 +22,7 @@ from assistant.index.store import Index
 from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type
 from assistant.retrieval.naming import document_full_name, document_name, unit_label
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
-from assistant.retrieval.validity import EXPIRED, IN_FORCE, NOT_YET
+from assistant.retrieval.validity import EXPIRED, IN_FORCE, LIKELY_EXPIRED, NOT_HELD, NOT_YET, RESTRICTED, Validity
 from assistant.settings import Settings
 from ingest.models import UnitKind
 
@@ -96,29 +96,53 @@ def trim_quote(text: str, limit: int) -> tuple[str, bool]:
     return text[: cut + 1].strip(), True
 
 
-def status_line(named: NamedDocument, successor: str | None) -> str:
-    """The answer to "… còn hiệu lực không?" as the index knows it (dates and replacements of the catalogue)."""
-    v = named.validity
-    when = v.since.strftime("%d/%m/%Y") if v.since else None
-    text = f"{STATUS_PREFIX}{named.name} "
-    if v.status == EXPIRED:
-        text += "đã hết hiệu lực" + (f" từ ngày {when}" if when else "")
-        return text + (f"; văn bản thay thế: {successor}." if successor else ".")
-    if v.status == NOT_YET:
-        return text + "chưa có hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
-    return text + "đang còn hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
+def _successor(v: Validity) -> str:
+    if not v.successor:
+        return ""
+    return v.successor if v.successor_held else f"{v.successor} — {NOT_HELD}"
 
 
-def validity_note(hit: ArticleHit, successor: str | None) -> str | None:
-    v = hit.validity
-    name = doc_name(hit)
+def _evidence(v: Validity) -> str:
+    """"(theo Điều 3 Quyết định 1594/QĐ-TTPVHCC)": the readable text that says so."""
+    if not v.evidence:
+        return ""
+    e = v.evidence[0]
+    where = "căn cứ ban hành của" if e.article_id is None else _article_label(e.article_id)
+    return f" (theo {where} {e.name or e.doc_id})"
+
+
+def _article_label(article_id: str) -> str:
+    key = article_id.split(":", 1)[1] if ":" in article_id else article_id
+    number = key.rsplit("dieu-", 1)[1] if "dieu-" in key else None
+    return f"Điều {number}" if number else key
+
+
+def _force(v: Validity) -> str:
+    """The verb phrase of a validity statement: "đã hết hiệu lực từ ngày …; văn bản thay thế: …"."""
     when = v.since.strftime("%d/%m/%Y") if v.since else None
     if v.status == EXPIRED:
-        text = f"Lưu ý: {name} đã hết hiệu lực" + (f" từ ngày {when}" if when else "")
-        return text + (f"; văn bản thay thế: {successor}." if successor else ".")
+        text = "đã hết hiệu lực" + (f" từ ngày {when}" if when else "")
+        return text + (f"; văn bản thay thế: {_successor(v)}." if v.successor else ".")
+    if v.status == LIKELY_EXPIRED:
+        by = f" bởi {_successor(v)}" if v.successor else ""
+        return f"có thể đã được thay thế{by}{_evidence(v)}; cần kiểm tra trước khi áp dụng."
+    if v.status == RESTRICTED:
+        return "— có văn bản khác liên quan đến hiệu lực; liên hệ quản trị."
     if v.status == NOT_YET:
-        return f"Lưu ý: {name} chưa có hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
-    return None
+        return "chưa có hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
+    return "đang còn hiệu lực" + (f" (có hiệu lực từ ngày {when})." if when else ".")
+
+
+def status_line(named: NamedDocument) -> str:
+    """The answer to "… còn hiệu lực không?" as the index knows it (dates, replacements, what the texts
+    the caller may read say); never a bare "đang còn hiệu lực" for a text they say is superseded."""
+    return f"{STATUS_PREFIX}{named.name} {_force(named.validity)}"
+
+
+def validity_note(hit: ArticleHit) -> str | None:
+    if hit.validity.status == IN_FORCE:
+        return None
+    return f"Lưu ý: {doc_name(hit)} {_force(hit.validity)}"
 
 
 class ExtractiveComposer:
@@ -149,7 +173,7 @@ class ExtractiveComposer:
         return None
 
     def compose(
-        self, question: str, result: SearchResult, successor_names: dict[str, str] | None = None
+        self, question: str, result: SearchResult
     ) -> Composition:
         reason = self.should_decline(result)
         if reason:
@@ -199,7 +223,7 @@ class ExtractiveComposer:
         citations = [self._citation(n, hit, unit) for n, (hit, unit) in enumerate(picks, 1)]
         lead = self._lead(atype, evidence, picks, citations, subject, stats)
         lines = [lead, *self._quote_lines(picks, citations)]
-        notes = self._notes(result, picks, successor_names)
+        notes = self._notes(result, picks)
         # A document's force, when asked, is the answer: its status line comes before everything else.
         status = [n for n in notes if n.startswith(STATUS_PREFIX)]
         others = [n for n in notes if not n.startswith(STATUS_PREFIX)]
@@ -260,17 +284,16 @@ class ExtractiveComposer:
                 lines.append(f"- {where[0].upper()}{where[1:]}: “{cit.quote}”{'…' if cut else ''} [{cit.n}]")
         return lines
 
-    def _notes(self, result: SearchResult, picks: list[tuple[ArticleHit, Unit]],
-               successor_names: dict[str, str] | None) -> list[str]:
+    def _notes(self, result: SearchResult, picks: list[tuple[ArticleHit, Unit]]) -> list[str]:
         notes = []
         stated = set()
         if result.about_force:  # "… còn hiệu lực không?": the status comes first among the notes
             for named in result.named:
-                notes.append(status_line(named, (successor_names or {}).get(named.validity.replaced_by or "")))
+                notes.append(status_line(named))
                 stated.add(named.doc_id)
         for hit in {h.article_id: h for h, _ in picks}.values():
             if hit.validity.status != IN_FORCE and hit.doc_id not in stated:
-                note = validity_note(hit, (successor_names or {}).get(hit.validity.replaced_by or ""))
+                note = validity_note(hit)
                 if note and note not in notes:
                     notes.append(note)
         return notes

@@ -111,11 +111,6 @@ class AnswerService:
             ))
         return out
 
-    def _successors(self, filters: SearchFilters | None) -> dict[str, str]:
-        """Names for "văn bản thay thế: …" notes — only of documents the caller may read."""
-        allowed = self.retriever.allowed_doc_ids(filters)
-        return {d: self.retriever.display_name(d) for d in self.retriever.doc_ids() if allowed is None or d in allowed}
-
     def prepare(self, question: str, conversation_id: str | None, filters: SearchFilters | None) -> dict[str, Any]:
         t0 = time.perf_counter()
         new = not conversation_id
@@ -135,7 +130,7 @@ class AnswerService:
     def _compose(self, question: str, ctx: dict[str, Any], llm_text: str | None = None,
                  llm_error: str | None = None) -> Answer:
         result: SearchResult = ctx["result"]
-        extractive = self.composer.compose(ctx["standalone"], result, self._successors(ctx.get("filters")))
+        extractive = self.composer.compose(ctx["standalone"], result)
         extractive = self._card_first(extractive, ctx["standalone"], ctx.get("filters"))
         answer = Answer(
             id=uuid.uuid4().hex, question=question, standalone_question=ctx["standalone"],

@@ -22,10 +22,11 @@ from assistant.answering.service import AnswerService
 from assistant.api import admin, chat, documents, procedures, web
 from assistant.api.auth import Permission, TrustMiddleware, check_routes, client_ip, guard
 from assistant.api.deps import IndexDep, JobDep, RetrieverDep
-from assistant.api.documents import hide_unreadable_successors
+from assistant.api.edge import EdgeMiddleware
 from assistant.api.metrics import Metrics
 from assistant.index.store import Index
 from assistant.indexing import IndexingJob
+from assistant.logqueue import install_log_queue
 from assistant.retrieval.search import Retriever, SearchFilters
 from assistant.security.audit import AuditLog, ConversationOwners
 from assistant.security.authn import Authenticator
@@ -39,10 +40,12 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_start: bool = False,
-               demo_key: str | None = None, warm_up: bool = False) -> FastAPI:
+               demo_key: str | None = None, warm_up: bool = False, log_queue: bool = False) -> FastAPI:
     """``demo_key``: a chat-only widget key bound to this server's origin, shown on the demo page.
     ``warm_up``: load the query model, the term statistics and the vector index before serving, so
-    that the first requests of a process (of each worker) do not pay for them (seconds)."""
+    that the first requests of a process (of each worker) do not pay for them (seconds).
+    ``log_queue``: write the process's logs from a listener thread (``assistant serve``; tests keep
+    their own handlers)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +64,8 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         app.state.owners = ConversationOwners(index.sessions)
         if settings.mask_pii:
             install_log_masking()
+        if log_queue:  # uvicorn has configured its loggers by now
+            install_log_queue()
         if embed_on_start:
             app.state.job.embed_in_background()
         if warm_up:
@@ -93,6 +98,11 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Accept"],
             expose_headers=["Retry-After"],
         )
+
+    # Outermost of all: an oversized request line or headers are refused before anything (the trust
+    # layer, metrics, routing) reads them; the client address is settled here for everything inside.
+    app.add_middleware(EdgeMiddleware, max_url_bytes=settings.max_url_bytes,
+                       max_header_bytes=settings.max_header_bytes, trusted_proxies=settings.trusted_proxies)
 
     @app.get("/metrics", include_in_schema=False, dependencies=[guard(Permission.OPS)])
     def metrics() -> object:
@@ -172,18 +182,20 @@ def create_app(settings: Settings, job: IndexingJob | None = None, embed_on_star
         request.app.state.audit.record(principal, "search", q, retrieved=[h.article_id for h in result.hits],
                                        mode=result.mode, latency_ms=(time.perf_counter() - t0) * 1000,
                                        client=client_ip(request))
-        return {
+        body = {
             "query": q,
             "mode": result.mode,
             "resolved_documents": result.resolved_docs,
             "confidence": round(result.confidence, 4),
-            "timings_ms": {key: round(v, 2) for key, v in result.timings_ms.items()},
             # "vectors": the vector store was down, lexical results only; "vectors_incomplete": still
             # embedding, ``embedded_share`` of the chunks can be found by meaning.
             "degraded": result.degraded,
             "embedded_share": result.embedded_share,
-            "results": hide_unreadable_successors([h.as_dict() for h in result.hits], principal, retriever.index),
+            "results": [h.as_dict() for h in result.hits],
         }
+        if principal.is_admin:  # timings would tell others how much of what they cannot read matched
+            body["timings_ms"] = {key: round(v, 2) for key, v in result.timings_ms.items()}
+        return body
 
     check_routes(app)
     return app

@@ -21,7 +21,6 @@ from assistant.answering.models import Answer
 from assistant.answering.service import citation_text
 from assistant.api.auth import Permission, client_ip, guard
 from assistant.api.deps import AnswersDep
-from assistant.api.documents import hide_unreadable_successors
 from assistant.api.procedures import card_out
 from assistant.index.procedures import get_procedure
 from assistant.index.schema import AnswerRow, FeedbackRow
@@ -88,10 +87,14 @@ def _claim(request: Request, principal: Principal, conversation_id: str | None) 
 
 
 def _public_answer(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    index = request.app.state.index
-    hide_unreadable_successors(data.get("sources") or [], principal, index)
+    """What a caller gets of an answer: timings only for admins (how long the search of the caller's
+    documents took says something about the documents they cannot read). Validity fields of the sources
+    are already the caller's own (``Retriever.validity`` with the caller's access labels)."""
+    if not principal.is_admin:
+        data.pop("timings_ms", None)
+        data.pop("retrieval_ms", None)
     if data.get("procedure_code"):  # the widget shows the card the answer line came from
-        with index.sessions() as s:
+        with request.app.state.index.sessions() as s:
             hit = get_procedure(s, data["procedure_code"], principal.access_labels())
         data["procedure"] = card_out(hit.card).model_dump(mode="json") if hit else None
     return data

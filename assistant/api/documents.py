@@ -26,36 +26,16 @@ def not_found(message: str) -> HTTPException:
     return HTTPException(404, {"code": "not_found", "message": message})
 
 
-def readable_successor(principal: Principal | None, doc_id: str | None, index: Index) -> str | None:
-    """The replacing document's id, if the caller may read that document (else it is not named)."""
-    if not doc_id or principal is None:
-        return doc_id
-    if principal.access_labels() is None:
-        return doc_id
-    doc = index.get_document(doc_id)
-    return doc_id if doc is not None and principal.can_read(doc.access) else None
-
-
-def hide_unreadable_successors(items: list[dict[str, Any]], principal: Principal, index: Index) -> list[dict[str, Any]]:
-    """Search hits / answer sources: drop ``replaced_by`` when it names a document the caller cannot read."""
-    for item in items:
-        if item.get("replaced_by"):
-            item["replaced_by"] = readable_successor(principal, item["replaced_by"], index)
-    return items
-
-
-def doc_summary(d: DocumentRow, retriever: Retriever, principal: Principal | None = None) -> dict[str, Any]:
-    v = retriever.validity(d.id)
+def doc_summary(d: DocumentRow, retriever: Retriever, principal: Principal) -> dict[str, Any]:
+    """A document's metadata with its force as the caller may know it: successors, amendments and
+    evidence come from ``Retriever.validity`` with the caller's access labels, never from another place."""
     # Where the file lives on the server is the operator's business, not the reader's.
     public = {k: v for k, v in d.as_dict().items() if k not in ("source_path", "content_hash", "format")}
     return public | {
         "display_name": retriever.display_name(d.id),
         # with the trích yếu: the document view names what the text is about, never the catalogue's notes
         "full_name": document_full_name(d.title, d.doc_type, d.number, d.id),
-        "validity": v.status,
-        "validity_since": v.since.isoformat() if v.since else None,
-        "replaced_by": v.replaced_by,
-    }
+    } | retriever.validity(d.id, principal.access_labels()).as_dict()
 
 
 def article_view(a: ArticleRow) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def app_factory() -> FastAPI:
     index = Index(settings)
     parent_state = os.environ.get(PARENT_STATE_ENV)
     job = DatabaseIndexingJob(settings, index, parent_state=Path(parent_state) if parent_state else None)
-    app = create_app(settings, job=job, demo_key=os.environ.get(DEMO_KEY_ENV) or None, warm_up=True)
+    app = create_app(settings, job=job, demo_key=os.environ.get(DEMO_KEY_ENV) or None, warm_up=True,
+                     log_queue=True)
     app.state.metrics.track_worker()
     return app

@@ -134,6 +134,52 @@ def document_frequencies(conn: Connection) -> tuple[int, dict[str, int]]:
     return n, {r[0]: int(r[1]) for r in conn.execute(text("SELECT term, doc FROM temp.chunk_fts_vocab"))}
 
 
+def document_frequencies_by_access(conn: Connection) -> dict[str, tuple[int, dict[str, int]]]:
+    """``document_frequencies`` per access label: what a caller's query may know of the vocabulary is
+    the sum over the labels it may read — a word found only in documents it cannot read counts as
+    absent (the query then never reads that word's postings, and the coverage is not moved by it)."""
+    table = "chunk_lexical" if _is_pg(conn) else "chunk_fts"
+    sizes = {r[0]: int(r[1]) for r in conn.execute(text(f"SELECT access, count(*) FROM {table} GROUP BY access"))}
+    if len(sizes) <= 1:
+        return {label: document_frequencies(conn) for label in sizes}
+    n_all, whole = document_frequencies(conn)
+    largest = max(sizes, key=lambda label: sizes[label])
+    out: dict[str, tuple[int, dict[str, int]]] = {}
+    if not _is_pg(conn):
+        conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_fts_inst USING fts5vocab(main, chunk_fts, "
+                          "'instance')"))
+    for label in sizes:
+        if label == largest:
+            continue  # the whole vocabulary less the others': one scan fewer
+        if _is_pg(conn):
+            inner = "SELECT tsv FROM chunk_lexical WHERE access = '" + label.replace("'", "''") + "'"
+            rows = conn.execute(text("SELECT word, ndoc FROM ts_stat(:q)"), {"q": inner})
+        else:
+            rows = conn.execute(text(
+                "SELECT term, count(DISTINCT doc) FROM temp.chunk_fts_inst"
+                " WHERE doc IN (SELECT rowid FROM chunk_fts WHERE access = :a) GROUP BY term"), {"a": label})
+        out[label] = (sizes[label], {r[0]: int(r[1]) for r in rows})
+    rest = dict(whole)
+    for _, freq in out.values():
+        for term, k in freq.items():
+            rest[term] = rest.get(term, 0) - k
+    out[largest] = (sizes[largest], {t: k for t, k in rest.items() if k > 0})
+    return out
+
+
+def combine_frequencies(per_access: dict[str, tuple[int, dict[str, int]]],
+                        labels: Sequence[str] | None) -> tuple[int, dict[str, int]]:
+    """The document frequencies of the chunks a caller with these labels (None: all) may read."""
+    parts = [v for label, v in per_access.items() if labels is None or label in labels]
+    if len(parts) == 1:
+        return parts[0]
+    freq: dict[str, int] = {}
+    for _, f in parts:
+        for term, k in f.items():
+            freq[term] = freq.get(term, 0) + k
+    return sum(n for n, _ in parts), freq
+
+
 def _terms(query: str, df: tuple[int, dict[str, int]] | None = None,
            max_df: float = 0.2, keep: int = 4) -> tuple[list[str], list[str], list[str]]:
     """Query terms per field. With document frequencies, terms found in more than ``max_df`` of

@@ -11,11 +11,12 @@ and a form's or annex's copy of an article ranks below the article itself.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -55,11 +56,22 @@ from assistant.retrieval.references import (
     resolve,
     strip_references,
 )
+from assistant.retrieval.supersession import (
+    NORMATIVE,
+    Claim,
+    ClaimKind,
+    HeldDoc,
+    likely_successors,
+    replaced_claims,
+    statements,
+)
 from assistant.retrieval.thesaurus import load_thesaurus
-from assistant.retrieval.validity import IN_FORCE, Validity, compute_validity, number_key
+from assistant.retrieval.validity import LIKELY_EXPIRED, Validity, compute_validity, number_key, ranks_in_force
 from assistant.settings import Settings
 from assistant.textproc import fold, folded_syllables, syllables, without_diacritics
 from ingest.units import is_unit_id, split_unit_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -120,9 +132,7 @@ class ArticleHit:
             "chunk_id": self.chunk_id,
             "clauses": self.clauses,
             "text": self.text,
-            "validity": self.validity.status,
-            "validity_since": self.validity.since.isoformat() if self.validity.since else None,
-            "replaced_by": self.validity.replaced_by,
+            **self.validity.as_dict(),
             "pinned": self.pinned,
             "units": [u.as_dict() for u in self.units],
         }
@@ -253,8 +263,12 @@ class Retriever:
         self._docs: dict[str, _Doc] = {}
         self._catalogue_sig: tuple | None = None
         self._checked_at = 0.0
-        self._df: tuple[int, dict[str, int]] | None = None
         self._ranker: Ranker | None = None
+        # Document frequencies per access label, and combined per set of labels a caller may read.
+        self._df_by_access: dict[str, tuple[int, dict[str, int]]] | None = None
+        self._df_cache: dict[tuple[str, ...] | None, tuple[int, dict[str, int]]] = {}
+        self._claims: dict[str, list[Claim]] = {}  # what texts say about each document's force, by target
+        self._by_number: dict[str, str] = {}
 
     # -- catalogue ---------------------------------------------------------------------------
     def _load_catalogue(self) -> None:
@@ -270,8 +284,12 @@ class Retriever:
                 return
             cols = (DocumentRow.id, DocumentRow.number, DocumentRow.doc_type, DocumentRow.title, DocumentRow.issued,
                     DocumentRow.issuer, DocumentRow.access, DocumentRow.effective, DocumentRow.expires,
-                    DocumentRow.replaces)
+                    DocumentRow.replaces, DocumentRow.preamble)
             rows = list(s.execute(select(*cols)))
+            # Articles that may speak of another text's force (the sentences are read in Python).
+            verbs = ("thay thế", "hết hiệu lực", "bãi bỏ", "sửa đổi", "[Ghi chú")
+            said = list(s.execute(select(ArticleRow.id, ArticleRow.doc_id, ArticleRow.text)
+                                  .where(or_(*(ArticleRow.text.contains(v) for v in verbs)))))
         self._docs = {
             r.id: _Doc(
                 CatalogueEntry(r.id, r.number, r.doc_type, r.title, r.issued),
@@ -284,14 +302,27 @@ class Retriever:
             for r in rows
         }
         self._catalogue_sig = sig
-        self._df = None  # vocabulary changed with the documents
-        by_number = {number_key(d.row.number): d.row.doc_id for d in self._docs.values() if d.row.number}
-        self._replaced_by: dict[str, tuple[str, date | None]] = {}
-        for d in self._docs.values():
-            for old in d.replaces:
-                old_id = by_number.get(number_key(old))
-                if old_id and old_id != d.row.doc_id:
-                    self._replaced_by[old_id] = (d.row.doc_id, d.effective)
+        self._df_by_access, self._df_cache = None, {}  # vocabulary changed with the documents
+        self._by_number = {number_key(d.row.number): d.row.doc_id for d in self._docs.values() if d.row.number}
+        self._claims = {}
+        t0 = time.perf_counter()
+        try:
+            held = [HeldDoc(r.id, r.number, r.doc_type, r.title, r.issued, r.effective, tuple(r.replaces or ()))
+                    for r in rows]
+            by_number = {number_key(h.number): h for h in held if h.number}
+            by_id = {h.id: h for h in held}
+            claims = replaced_claims(held)
+            for doc_id in {a.doc_id for a in said}:
+                claims += statements(by_id[doc_id], [(a.id, a.text) for a in said if a.doc_id == doc_id], by_number)
+            normative = [h for h in held if h.doc_type in NORMATIVE and h.number]
+            for r in rows:
+                claims += likely_successors(by_id[r.id], r.preamble or "", normative)
+        except Exception:  # noqa: BLE001 - a text we cannot read for this leaves the documents' own dates
+            log.exception("could not read what the texts say about other documents' force")
+            claims = []
+        for c in claims:
+            self._claims.setdefault(c.target, []).append(c)
+        log.debug("validity claims: %d in %.0f ms", len(claims), (time.perf_counter() - t0) * 1000)
 
     def refresh(self) -> None:
         """Check SQL for changed documents now (the check is cheap; nothing is reloaded if none)."""
@@ -315,9 +346,26 @@ class Retriever:
             return doc_id
         return document_name(d.row.title, d.row.doc_type, d.row.number, doc_id)
 
-    def validity(self, doc_id: str) -> Validity:
+    def readable(self, doc_id: str, access: Sequence[str] | None) -> bool:
+        """Whether a caller with these access labels (None: all) may read the document."""
+        d = self._docs.get(doc_id)
+        return d is not None and (access is None or d.access in access)
+
+    def validity(self, doc_id: str, access: Sequence[str] | None = None) -> Validity:
+        """The one place that decides what a caller learns of a document's force and of the documents that
+        bear on it (successors, amendments, evidence): only what texts the caller may read say; that
+        others say more is shown as RESTRICTED, without their dates or ids (README, Security)."""
         d = self._docs[doc_id]
-        return compute_validity(d.effective, d.expires, self.today(), self._replaced_by.get(doc_id))
+        claims = self._claims.get(doc_id, [])
+        seen = [c for c in claims if self.readable(c.source, access)]
+        hidden = any(c.kind is not ClaimKind.AMENDED and not self.readable(c.source, access) for c in claims)
+        v = compute_validity(d.effective, d.expires, self.today(), seen, hidden, self.display_name)
+        if v.status == LIKELY_EXPIRED and v.successor:
+            # A successor cited by number that we hold after all (and the caller may read): name it.
+            held = self._by_number.get(number_key(next((c.by_number for c in seen if c.by_number), "")))
+            if held and self.readable(held, access):
+                v = replace(v, replaced_by=held, successor=self.display_name(held), successor_held=True)
+        return v
 
     @property
     def embedder(self) -> Any:
@@ -376,7 +424,7 @@ class Retriever:
         resolved = [d for d in named if allowed is None or d in allowed]
         if not ref.years:
             # "Luật Tiếp cận thông tin" without a year means the one in force.
-            resolved.sort(key=lambda d: self.validity(d).status != IN_FORCE)
+            resolved.sort(key=lambda d: not ranks_in_force(self.validity(d, access)))
         # A named document we do not hold must not steer the search towards its type's texts.
         unresolved = bool(ref.docs) and not resolved
         # A resolved reference is handled by pinning (and the named-document feature); its words stay in the
@@ -399,12 +447,11 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
             with self.index.engine.connect() as conn:
-                if self._df is None:
-                    self._df = lexical.document_frequencies(conn)
+                df = self._frequencies(conn, access)
                 weights = lexical.LexicalWeights(cfg.lexical_heading_weight, cfg.lexical_syllable_weight,
                                                  cfg.lexical_word_weight, cfg.lexical_folded_weight)
                 out.lexical = lexical.search(conn, plan.lexical_query, n, access=access, doc_ids=allowed,
-                                             weights=weights, df=self._df, max_df=cfg.lexical_max_df,
+                                             weights=weights, df=df, max_df=cfg.lexical_max_df,
                                              keep=cfg.lexical_keep_terms)
             out.timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         if mode in ("hybrid", "dense"):
@@ -455,8 +502,8 @@ class Retriever:
         else:
             order, scores, per_article, pinned = self._order_rules(plan, gen, gen.mode)
             pool = None
-        hits = self._materialise(order[:k], scores, per_article, set(pinned), plan.reference, pool)
-        coverage = self._coverage(plan.content_query, hits[:3])
+        hits = self._materialise(order[:k], scores, per_article, set(pinned), plan.reference, pool, plan.access)
+        coverage = self._coverage(plan.content_query, hits[:3], plan.access)
         timings = gen.timings
         timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
         timings["total_ms"] = (time.perf_counter() - t_start) * 1000
@@ -467,7 +514,8 @@ class Retriever:
                             dense_weight=cfg.confidence_dense_weight, dense_floor=cfg.dense_floor,
                             dense_ceiling=cfg.dense_ceiling, degraded=gen.degraded, dense_used=bool(gen.dense),
                             embedded_share=gen.embedded_share, mode=gen.mode,
-                            named=[NamedDocument(d, self.display_name(d), self.validity(d)) for d in resolved[:2]],
+                            named=[NamedDocument(d, self.display_name(d), self.validity(d, plan.access))
+                                   for d in resolved[:2]],
                             about_force=plan.about_force)
 
     def _heads(self, plan: QueryPlan, scores: dict[str, float]) -> tuple[list[str], list[str]]:
@@ -492,7 +540,7 @@ class Retriever:
                 if sc > entry[source]:
                     entry[source], entry[f"{source}_chunk"] = sc, cid
         fused = self._fuse(per_article, mode)
-        self._apply_preferences(fused, plan.reference, list(plan.resolved))
+        self._apply_preferences(fused, plan.reference, list(plan.resolved), plan.access)
         pinned, effect = self._heads(plan, fused)
         if effect:  # ahead of content matches, each scored as the best hit so none is cut as weak
             top = max(fused.values(), default=0.0) or 1.0
@@ -511,8 +559,8 @@ class Retriever:
 
     def features(self, plan: QueryPlan, pool: dict[str, Candidate]) -> tuple[list[str], list[list[float]]]:
         """Stage 4: a FEATURES row per candidate article (ids in the same order)."""
-        infos = self._article_infos(list(pool))
-        n, df = self._df or (1, {})
+        infos = self._article_infos(list(pool), plan.access)
+        n, df = self._df_cache.get(None if plan.access is None else tuple(sorted(plan.access))) or (1, {})
 
         def idf(term: str) -> float:
             return math.log(1 + n / (1 + df.get(term, 0)))
@@ -542,7 +590,7 @@ class Retriever:
                        for aid, c in pool.items()}
         return order, scores, per_article, pool, pinned
 
-    def _article_infos(self, article_ids: list[str]) -> dict[str, ArticleInfo]:
+    def _article_infos(self, article_ids: list[str], access: Sequence[str] | None) -> dict[str, ArticleInfo]:
         if not article_ids:
             return {}
         cols = (ArticleRow.id, ArticleRow.doc_id, ArticleRow.kind, ArticleRow.part, ArticleRow.number,
@@ -550,13 +598,23 @@ class Retriever:
         with self.index.sessions() as s:
             rows = s.execute(select(*cols).where(ArticleRow.id.in_(article_ids))).all()
         return {r.id: ArticleInfo(r.id, r.kind, r.part, r.number, r.title or "", tuple(r.heading_path or ()), r.text,
-                                  self.validity(r.doc_id).status == IN_FORCE)
+                                  ranks_in_force(self.validity(r.doc_id, access)))
                 for r in rows if r.doc_id in self._docs}
 
-    def _coverage(self, query: str, hits: list[ArticleHit]) -> float:
-        if not hits or self._df is None:
+    def _frequencies(self, conn: Any, access: Sequence[str] | None) -> tuple[int, dict[str, int]]:
+        """Document frequencies over the chunks the caller may read (see lexical.document_frequencies_by_access)."""
+        key = None if access is None else tuple(sorted(access))
+        if key not in self._df_cache:
+            if self._df_by_access is None:
+                self._df_by_access = lexical.document_frequencies_by_access(conn)
+            self._df_cache[key] = lexical.combine_frequencies(self._df_by_access, key)
+        return self._df_cache[key]
+
+    def _coverage(self, query: str, hits: list[ArticleHit], access: Sequence[str] | None = None) -> float:
+        frequencies = self._df_cache.get(None if access is None else tuple(sorted(access)))
+        if not hits or frequencies is None:  # no lexical search yet for these labels (dense only)
             return 0.0
-        n, df = self._df
+        n, df = frequencies
         terms = [t for t in dict.fromkeys(syllables(query)) if len(t) > 1 and fold(t) not in QUESTION_WORDS]
         weights = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in terms}
         total = sum(weights.values())
@@ -599,7 +657,8 @@ class Retriever:
             out[a] = cfg.lexical_weight * lex_n + cfg.dense_weight * dense_n
         return out
 
-    def _apply_preferences(self, fused: dict[str, float], ref: ParsedReference, resolved: list[str]) -> None:
+    def _apply_preferences(self, fused: dict[str, float], ref: ParsedReference, resolved: list[str],
+                           access: Sequence[str] | None = None) -> None:
         cfg = self.settings
         resolved_set = set(resolved)
         for aid in fused:
@@ -615,10 +674,9 @@ class Retriever:
                 part = key.split(":", 1)[0] if ":" in key else "annex"
                 if part.startswith(("mau", "phu-luc", "annex")):
                     factor *= cfg.annex_factor
-            if doc_id in self._docs and doc_id not in resolved_set:
-                v = self.validity(doc_id)
-                if v.status != IN_FORCE:
-                    factor *= cfg.not_in_force_factor
+            if (doc_id in self._docs and doc_id not in resolved_set
+                    and not ranks_in_force(self.validity(doc_id, access))):
+                factor *= cfg.not_in_force_factor
             fused[aid] *= factor
 
     def _pinned(
@@ -651,7 +709,7 @@ class Retriever:
             num, year, suffix = number_parts(row.number)
             form = number_form(num, year or (row.issued.year if row.issued else None), suffix or None, row.doc_type)
             if form:
-                forms[form] = self.validity(doc_id).status == IN_FORCE
+                forms[form] = ranks_in_force(self.validity(doc_id, access))
         if not forms and not named:
             return []
         with self.index.sessions() as s:
@@ -687,6 +745,7 @@ class Retriever:
         pinned: set[str],
         ref: ParsedReference,
         candidates: dict[str, Candidate] | None = None,
+        access: Sequence[str] | None = None,
     ) -> list[ArticleHit]:
         if not order:
             return []
@@ -734,7 +793,7 @@ class Retriever:
                     chunk_id=chunk.id if chunk else "",
                     text=chunk.text if chunk else art.text[:1800],
                     clauses=(chunk.clauses if chunk else []),
-                    validity=self.validity(art.doc_id),
+                    validity=self.validity(art.doc_id, access),
                     pinned=aid in pinned,
                     units=[UnitScore(u, chunks[u].unit or "", (chunks[u].clauses or [None])[0], chunks[u].point, sc)
                            for u, sc in best_units.get(aid, []) if u in chunks],

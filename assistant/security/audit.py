@@ -66,7 +66,7 @@ class AuditLog:
         row = AuditEventRow(
             at=utcnow(), principal=principal[:200], role=role[:20], endpoint=REFUSED, question="",
             access=access, retrieved=[], cited=[], status=status, latency_ms=0.0, client=client,
-            path=(mask_pii(path) if self.mask else path)[:300], error=(error or "")[:40] or None,
+            path=(mask_pii(path[:400]) if self.mask else path)[:300], error=(error or "")[:40] or None,
         )
         try:
             with self.sessions.begin() as s:

@@ -31,6 +31,8 @@ MESSAGES = {
     "service_unavailable": "Dịch vụ đang khởi động, vui lòng thử lại sau ít phút.",
     "conversation_not_found": "Không tìm thấy cuộc hội thoại này. Vui lòng bắt đầu hội thoại mới.",
     "invalid_request": "Yêu cầu không hợp lệ.",
+    "uri_too_long": "Địa chỉ yêu cầu quá dài (tối đa {limit} byte).",
+    "headers_too_large": "Phần tiêu đề (headers) của yêu cầu quá lớn (tối đa {limit} byte).",
 }
 
 

@@ -1683,7 +1683,8 @@
       row(s.fieldIssued, vnDate(doc.issued));
       row(s.fieldEffective, vnDate(doc.effective));
       row(s.fieldExpires, vnDate(doc.expires));
-      row(s.fieldReplacedBy, doc.replaced_by);
+      // The successor's name as the caller may know it (a text not held is named by its number).
+      row(s.fieldReplacedBy, doc.successor || doc.replaced_by);
       const card = h(
         "div",
         { class: "doc-card" },
@@ -1695,6 +1696,7 @@
         ),
         rows.length ? h("dl", { class: "meta" }, rows.map((pair) => h("div", null, pair))) : null,
         doc.effective_note ? h("p", { class: "doc-note", text: `${s.fieldNote}: ${doc.effective_note}` }) : null,
+        doc.validity_note ? h("p", { class: "doc-note", text: doc.validity_note }) : null,
       );
       const path = Array.isArray(art.heading_path) ? art.heading_path.filter(Boolean) : [];
       const heading = [art.label, art.title].filter(Boolean).join(". ");

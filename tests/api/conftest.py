@@ -16,8 +16,11 @@ from tests.conftest import free_port
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """Serve the app with uvicorn on a free port in a thread: real HTTP, real SSE."""
+    from assistant.api.edge import uvicorn_options
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           **uvicorn_options()))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"

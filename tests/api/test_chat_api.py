@@ -155,6 +155,17 @@ def test_documents_endpoints(api):
     assert len(docs) == 28
     old = next(d for d in docs if d["id"] == "luat-tiep-can-thong-tin-104-2016-QH13")
     assert old["validity"] == "hết hiệu lực" and old["replaced_by"] == "luat-tiep-can-thong-tin-01-2026-QH16"
+    # What the collection's texts imply (issue 18, item 6): later texts cite NĐ 118/2025 (not held) on the
+    # same matter as their legal basis; NĐ 63/2010's codification notes name its amending decrees.
+    one_stop = next(d for d in docs if d["id"] == "nghi-dinh-61-2018-ND-CP")
+    assert (one_stop["validity"], one_stop["successor"], one_stop["replaced_by"]) == (
+        "có thể đã hết hiệu lực", "Nghị định 118/2025/NĐ-CP", None)
+    assert {e["doc_id"] for e in one_stop["validity_evidence"]} == {"nghi-quyet-77-2025-NQ-HDND-HN",
+                                                                   "quyet-dinh-1594-QD-TTPVHCC-HN"}
+    control = next(d for d in docs if d["id"] == "nghi-dinh-63-2010-ND-CP")
+    assert control["validity"] == "còn hiệu lực"
+    assert {"Nghị định 48/2013/NĐ-CP", "Nghị định 92/2017/NĐ-CP"} <= set(control["amended_by"])
+    assert sum(d["validity"] == "có thể đã hết hiệu lực" for d in docs) == 1
     d = api.get("/api/documents/quyet-dinh-74-2025-QD-UBND-HN").json()
     keys = [a["key"] for a in d["articles"]]
     assert "qd:dieu-2" in keys and "dieu-2" in keys

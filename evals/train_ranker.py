@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="dev split(s) to train on (default evals/golden/hanoi_dev.jsonl)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--per-article", type=int, default=6)
-    ap.add_argument("--dev-weight", type=float, default=3.0)
+    ap.add_argument("--dev-weight", type=float, default=10.0)
     args = ap.parse_args(argv)
     corpora = args.corpus or [ROOT.parent / "shared" / "corpus" / "hanoi"]
     goldens = args.golden or [ROOT / "evals" / "golden" / "hanoi_dev.jsonl"]

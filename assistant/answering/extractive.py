@@ -16,10 +16,19 @@ from sqlalchemy import func, select
 from assistant.answering.facts import FactSpan, fact_spans, referral, states_fact
 from assistant.answering.models import Citation
 from assistant.answering.names import mentioned, proper_names
-from assistant.answering.spans import TermStats, Unit, article_units, coverage, has_pair, key_pair, query_terms
+from assistant.answering.spans import (
+    TermStats,
+    Unit,
+    article_units,
+    coverage,
+    has_pair,
+    has_sequence,
+    key_pairs,
+    query_terms,
+)
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
-from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type
+from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type, measured_phrase
 from assistant.retrieval.naming import document_full_name, document_name, unit_label
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, LIKELY_EXPIRED, NOT_HELD, NOT_YET, RESTRICTED, Validity
@@ -203,7 +212,7 @@ class ExtractiveComposer:
         # ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần trăm" name what is asked: neither is the
         # subject the passage must be about.
         subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
-        evidence = None if top.pinned else self._fact_evidence(atype, subject, result.hits, units, stats)
+        evidence = None if top.pinned else self._fact_evidence(atype, subject, result.hits, units, stats, question)
         if evidence is None and not top.pinned and atype in FACT_TYPES:
             return self._decline_missing_fact(result, atype, subject, units, stats)
         if evidence and evidence.hit.article_id not in {h.article_id for h in chosen}:
@@ -299,14 +308,19 @@ class ExtractiveComposer:
         return notes
 
     def _fact_evidence(self, atype: AnswerType, subject: list[str], hits: list[ArticleHit],
-                       units: dict[str, list[Unit]], stats: TermStats) -> Evidence | None:
+                       units: dict[str, list[Unit]], stats: TermStats, question: str = "") -> Evidence | None:
         """The retrieved passage that states the asked kind of fact and best covers the question's subject,
         read with its document and article titles (a unit alone often omits its subject). Units the
         retriever matched best, and better-ranked articles, are preferred on a tie."""
         if atype not in FACT_TYPES and atype not in (AnswerType.YES_NO, AnswerType.EXCEPTION):
             return None
         best: tuple[float, Evidence] | None = None
-        key = key_pair(subject, stats) if atype in FACT_TYPES and self.settings.answer_fact_key_pair else None
+        # The subject of an amount, and of any fact with the setting on, must stand in the evidence's article:
+        # one of the question's two most specific word pairs ("mức chi" of a plan is no "lương cơ sở").
+        keys = key_pairs(question, subject, stats) if (atype == AnswerType.AMOUNT or (
+            atype in FACT_TYPES and self.settings.answer_fact_key_pair)) else []
+        # An amount of what: "mức lương cơ sở" is not answered by "mức chi" of another allowance.
+        measured = measured_phrase(question) if atype == AnswerType.AMOUNT else None
         for rank, hit in enumerate(hits):
             head = hit.article_text.split("\n", 1)[0]
             context = f"{hit.doc_title or ''} {head}\n"
@@ -315,8 +329,10 @@ class ExtractiveComposer:
                 spans = fact_spans(atype, u.text, self.settings.answer_lead_chars)
                 if not spans:
                     continue
-                if key and not has_pair(key, f"{context}{hit.article_text}"):
-                    continue  # the fact is stated about something else ("mức chi" for "mức lương cơ sở")
+                if keys and not any(has_pair(k, f"{context}{hit.article_text}") for k in keys):
+                    continue  # the fact is stated about something else
+                if measured and not has_sequence(measured, f"{head}\n{u.text}"):
+                    continue
                 if atype in (AnswerType.YES_NO, AnswerType.EXCEPTION) and not spans[0].excluding:
                     continue  # only an excluding clause is put before the rule
                 cov = coverage(subject, context + u.text, stats)

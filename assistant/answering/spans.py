@@ -103,15 +103,27 @@ def coverage(question_terms: list[str], text: str, stats: TermStats) -> float:
     return hit / total if total else 0.0
 
 
-def key_pair(terms: list[str], stats: TermStats) -> tuple[str, str] | None:
-    """The question's most specific pair of adjacent content terms ("nồng độ" of "nồng độ cồn", "xã hội" of
-    "nhà ở xã hội"): the pair whose rarer term is rarest. None when the question has no pair."""
-    pairs = list(zip(terms, terms[1:], strict=False))
-    if not pairs:
-        return None
-    return max(pairs, key=lambda p: (min(stats.idf(p[0]), stats.idf(p[1])), stats.idf(p[0]) + stats.idf(p[1])))
+# Abbreviated document types name a text, not the subject ("NQ 77", "NĐ 170").
+_DOCUMENT_ABBREVIATIONS = frozenset({"nq", "nd", "qd", "tt", "ct", "kh", "ubnd", "hdnd", "tp", "luat"})
+
+
+def key_pairs(question: str, subject: list[str], stats: TermStats, n: int = 2) -> list[tuple[str, str]]:
+    """The question's most specific pairs of adjacent content words ("nồng độ" of "nồng độ cồn", "xã hội" of
+    "nhà ở xã hội"), the pair whose rarer word is rarest first. Pairs are adjacent in the question as asked
+    (not across a dropped word), and both words are of its subject."""
+    words = set(subject) - _DOCUMENT_ABBREVIATIONS
+    toks = [fold(t) for t in syllables(question)]
+    pairs = list(dict.fromkeys((a, b) for a, b in zip(toks, toks[1:], strict=False) if a in words and b in words))
+    pairs.sort(key=lambda p: (min(stats.idf(p[0]), stats.idf(p[1])), stats.idf(p[0]) + stats.idf(p[1])), reverse=True)
+    return pairs[:n]
 
 
 def has_pair(pair: tuple[str, str], text: str) -> bool:
+    return has_sequence(pair, text)
+
+
+def has_sequence(words: tuple[str, ...], text: str) -> bool:
+    """Whether the folded syllables ``words`` stand one after another in the text."""
     toks = folded_syllables(text)
-    return any(a == pair[0] and b == pair[1] for a, b in zip(toks, toks[1:], strict=False))
+    n = len(words)
+    return any(toks[i : i + n] == words for i in range(len(toks) - n + 1))

@@ -230,3 +230,28 @@ def _lower(text: str) -> str:
 def states(kind: Asked, text: str) -> bool:
     """Whether the passage (legal text: always with diacritics) states a quantity of the asked kind."""
     return bool(_EVIDENCE[kind].search(_lower(text)))
+
+
+_MEASURED = re.compile(rf"(?:([^\W\d_]+)\s+)?\b({_MONEY_WORDS})(?:\s+([^\W\d_]+))?(?:\s+([^\W\d_]+))?")
+# Compared with diacritics: "cơ" (of "lương cơ sở") is not "có".
+_NOT_PART_OF_NAME = frozenset((
+    "là", "bao", "mấy", "tối", "hiện", "được", "của", "cho", "khi", "thì", "có", "bị", "phải", "một", "mỗi", "hằng",
+    "theo", "tại", "ở", "và", "hay", "hoặc", "này", "đó", "nay", "kèm", "mức", "các", "những", "về"))
+
+
+def measured_phrase(question: str) -> tuple[str, ...] | None:
+    """What an amount question measures, as folded syllables: a money word with the word that names which
+    one ("lương cơ sở" → ("luong", "co"), "tiền thưởng kèm …" → ("tien", "thuong")). None when the question
+    names no money word, only a bare one ("lệ phí là bao nhiêu"), or has no diacritics to read it by."""
+    m = _MEASURED.search(nfc(question).lower())
+    if not m:
+        return None
+    before, money, after, then = m.group(1), m.group(2), m.group(3), m.group(4)
+    if after and after not in _NOT_PART_OF_NAME:
+        # two words when the name goes on ("lương cơ sở" is not "lương cơ bản")
+        words = f"{money} {after}" + (f" {then}" if then and then not in _NOT_PART_OF_NAME else "")
+    elif before and before not in _NOT_PART_OF_NAME:
+        words = f"{before} {money}"
+    else:
+        return None
+    return tuple(fold(w) for w in words.split())

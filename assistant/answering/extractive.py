@@ -207,6 +207,12 @@ class ExtractiveComposer:
             sources = [t for h in result.hits for t in (h.doc_title or "", h.article_text)]
             if any(not mentioned(name, sources) for name in proper_names(question)):
                 return self._decline(result, "unknown_name")
+            # "Thủ tục cấp hộ chiếu …": a procedure no retrieved text names is not one the collection holds.
+            named_procedure = procedure_name(question)
+            if named_procedure:
+                pairs = key_pairs(named_procedure, query_terms(named_procedure), self.stats())
+                if pairs and not any(has_pair(p, t) for p in pairs for t in sources):
+                    return self._decline(result, "unknown_name")
         units = {h.article_id: article_units(h.article_text, h.article_clauses) for h in result.hits}
         # The asked fact must be stated by a passage on the question's subject. The question's own numbers
         # ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần trăm" name what is asked: neither is the
@@ -399,6 +405,18 @@ class ExtractiveComposer:
             text += " Các văn bản gần nhất với câu hỏi: " + "; ".join(near) + "."
         text += " Anh/chị có thể diễn đạt lại câu hỏi cụ thể hơn hoặc liên hệ bộ phận pháp chế."
         return Composition(text, [], True, reason)
+
+
+# "thủ tục <name>" up to the ask ("gồm", "nộp", "ở đâu", "bao lâu", "như thế nào", "cần", "thì", "là", "có", "mất").
+_PROCEDURE = re.compile(r"\bthủ tục\s+(.+?)(?=\s+(?:gồm|bao gồm|nộp|ở đâu|tại đâu|bao lâu|mất|như thế nào|thế nào"
+                        r"|ra sao|cần|thì|là|có|được|phải|do|của|trong|theo)\b|[?,.;:]|$)", re.I)
+
+
+def procedure_name(question: str) -> str | None:
+    """The procedure a question names ("thủ tục cấp hộ chiếu phổ thông" → "cấp hộ chiếu phổ thông"), if any."""
+    m = _PROCEDURE.search(question)
+    name = m.group(1).strip() if m else ""
+    return name if len(name.split()) >= 2 else None
 
 
 _REFERENCE_WORDS = re.compile(r"^(?:dieu|khoan|diem|luat|nghi|dinh|quyet|so|nam|\d+\w*)$")

@@ -26,10 +26,14 @@ run: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# Passage vectors are kept by model and text on this machine (assistant/embedding_cache.py): a fresh clone's
+# tests embed only texts no earlier run has embedded.
+EMBEDDING_CACHE ?= $(HOME)/.cache/tro-ly-cong-vu
+
 test: setup lint
-	ASSISTANT_SHARED_DIR=$(SHARED) $(BIN)/python -m pytest -q -ra
+	ASSISTANT_SHARED_DIR=$(SHARED) ASSISTANT_EMBEDDING_CACHE_DIR=$(EMBEDDING_CACHE) $(BIN)/python -m pytest -q -ra
 	# Regression gate: the frozen Hà Nội split against the thresholds in evals/gate.json.
-	$(BIN)/python -m evals.gate --config evals/gate.json
+	ASSISTANT_EMBEDDING_CACHE_DIR=$(EMBEDDING_CACHE) $(BIN)/python -m evals.gate --config evals/gate.json
 
 bench: setup
 	$(BIN)/python -m evals.bench_ingest --shared $(SHARED)

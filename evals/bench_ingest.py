@@ -38,7 +38,7 @@ def _peak_rss_mb() -> float:
 
 def bench_corpus(name: str, folder: Path, embed: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
-        settings = Settings(data_dir=Path(tmp), corpus_dir=folder)
+        settings = Settings(data_dir=Path(tmp), corpus_dir=folder, embedding_cache_dir=None)  # embedding is measured
         index = Index(settings)
         files = collect_files([folder])
         t0 = time.perf_counter()

@@ -227,8 +227,10 @@ def _lower(text: str) -> str:
     return nfc(text).lower()
 
 
+@lru_cache(maxsize=32768)
 def states(kind: Asked, text: str) -> bool:
-    """Whether the passage (legal text: always with diacritics) states a quantity of the asked kind."""
+    """Whether the passage (legal text: always with diacritics) states a quantity of the asked kind. Cached:
+    the ranker asks it of the same candidate articles question after question."""
     return bool(_EVIDENCE[kind].search(_lower(text)))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.textproc import fold
 
@@ -49,6 +50,7 @@ def is_transitional(title: str | None) -> bool:
     return "chuyen tiep" in fold(title or "")
 
 
+@lru_cache(maxsize=32768)
 def is_effect_article(title: str | None, text: str) -> bool:
     """An article that says when a text takes effect, what it repeals, or how the old rules carry over."""
     if title:

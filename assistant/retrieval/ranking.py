@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -168,25 +168,30 @@ class QueryView:
         return frozenset(zip(self.terms, self.terms[1:], strict=False))
 
 
-def _coverage(q: QueryView, tokens: tuple[str, ...]) -> float:
+@lru_cache(maxsize=8192)
+def _vocabulary(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """The folded syllables of a text and its adjacent pairs (articles come back query after query)."""
+    tokens = folded_syllables(text)
+    return frozenset(tokens), frozenset(zip(tokens, tokens[1:], strict=False))
+
+
+def _coverage(q: QueryView, present: frozenset[str]) -> float:
     if not q.total_weight:
         return 0.0
-    present = set(tokens)
     return sum(q.weights[t] for t in set(q.terms) if t in present) / q.total_weight
 
 
-def _pair_coverage(q: QueryView, tokens: tuple[str, ...]) -> float:
+def _pair_coverage(q: QueryView, have: frozenset[tuple[str, str]]) -> float:
     if not q.pairs:
         return 0.0
-    have = set(zip(tokens, tokens[1:], strict=False))
     return sum(1 for p in q.pairs if p in have) / len(q.pairs)
 
 
 def feature_row(c: Candidate, q: QueryView, a: ArticleInfo, dense_best: float) -> list[float]:
     """One row of FEATURES for a candidate article."""
     heading = " ".join((*a.heading_path, a.title))
-    body = folded_syllables(a.text)
-    both = body + folded_syllables(heading)
+    body, body_pairs = _vocabulary(a.text)
+    head, _ = _vocabulary(heading)
     stated = bool(q.asked) and states(q.asked, a.text)
     effect = is_effect_article(a.title, a.text)
     doc = c.doc_id
@@ -199,9 +204,9 @@ def feature_row(c: Candidate, q: QueryView, a: ArticleInfo, dense_best: float) -
         "dense_gap": dense_best - max(c.dense_article, c.dense_unit) if (c.dense_article or c.dense_unit) else 0.3,
         "dense_rr": 1.0 / (1 + c.dense_rank) if c.dense_rank is not None else 0.0,
         "unit_hits": math.log1p(c.unit_hits),
-        "coverage": _coverage(q, both),
-        "pair_coverage": _pair_coverage(q, body),
-        "title_coverage": _coverage(q, folded_syllables(heading)),
+        "coverage": _coverage(q, body | head),
+        "pair_coverage": _pair_coverage(q, body_pairs),
+        "title_coverage": _coverage(q, head),
         "named_doc": float(doc in q.named_docs),
         "other_doc_named": float(bool(q.named_docs) and doc not in q.named_docs),
         "article_named": float(a.kind == "dieu" and a.number in q.article_numbers),

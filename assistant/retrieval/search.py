@@ -193,6 +193,9 @@ class Generated:
                          self.embedded_share, self.mode)
 
 
+_ARTICLE_CACHE = 20_000  # article rows kept for the features (about 40 MB of text at most)
+
+
 def final_order(scores: dict[str, float], pinned: list[str], effect: list[str]) -> list[str]:
     """Stage 5: named articles, then effect articles, then the rest by score."""
     head = list(dict.fromkeys([*pinned, *effect]))
@@ -264,6 +267,7 @@ class Retriever:
         self._catalogue_sig: tuple | None = None
         self._checked_at = 0.0
         self._ranker: Ranker | None = None
+        self._article_rows: dict[str, Any] = {}  # candidate articles' rows, see _article_infos
         # Document frequencies per access label, and combined per set of labels a caller may read.
         self._df_by_access: dict[str, tuple[int, dict[str, int]]] | None = None
         self._df_cache: dict[tuple[str, ...] | None, tuple[int, dict[str, int]]] = {}
@@ -302,6 +306,7 @@ class Retriever:
             for r in rows
         }
         self._catalogue_sig = sig
+        self._article_rows = {}  # an article's text may have changed with its document
         self._df_by_access, self._df_cache = None, {}  # vocabulary changed with the documents
         self._by_number = {number_key(d.row.number): d.row.doc_id for d in self._docs.values() if d.row.number}
         self._claims = {}
@@ -591,15 +596,24 @@ class Retriever:
         return order, scores, per_article, pool, pinned
 
     def _article_infos(self, article_ids: list[str], access: Sequence[str] | None) -> dict[str, ArticleInfo]:
-        if not article_ids:
-            return {}
-        cols = (ArticleRow.id, ArticleRow.doc_id, ArticleRow.kind, ArticleRow.part, ArticleRow.number,
-                ArticleRow.title, ArticleRow.heading_path, ArticleRow.text)
-        with self.index.sessions() as s:
-            rows = s.execute(select(*cols).where(ArticleRow.id.in_(article_ids))).all()
-        return {r.id: ArticleInfo(r.id, r.kind, r.part, r.number, r.title or "", tuple(r.heading_path or ()), r.text,
-                                  ranks_in_force(self.validity(r.doc_id, access)))
-                for r in rows if r.doc_id in self._docs}
+        """Candidate articles as the features read them. Rows are kept (at most ``_ARTICLE_CACHE``, dropped
+        when the catalogue changes): the same articles are candidates question after question."""
+        missing = [a for a in article_ids if a not in self._article_rows]
+        if missing:
+            cols = (ArticleRow.id, ArticleRow.doc_id, ArticleRow.kind, ArticleRow.part, ArticleRow.number,
+                    ArticleRow.title, ArticleRow.heading_path, ArticleRow.text)
+            with self.index.sessions() as s:
+                rows = s.execute(select(*cols).where(ArticleRow.id.in_(missing))).all()
+            if len(self._article_rows) + len(rows) > _ARTICLE_CACHE:
+                self._article_rows.clear()
+            self._article_rows.update((r.id, r) for r in rows)
+        out = {}
+        for aid in article_ids:
+            r = self._article_rows.get(aid)
+            if r is not None and r.doc_id in self._docs:
+                out[aid] = ArticleInfo(r.id, r.kind, r.part, r.number, r.title or "", tuple(r.heading_path or ()),
+                                       r.text, ranks_in_force(self.validity(r.doc_id, access)))
+        return out
 
     def _frequencies(self, conn: Any, access: Sequence[str] | None) -> tuple[int, dict[str, int]]:
         """Document frequencies over the chunks the caller may read (see lexical.document_frequencies_by_access)."""

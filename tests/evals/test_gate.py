@@ -61,7 +61,7 @@ def test_printed_result_names_the_regressed_metric() -> None:
 def test_gate_config_is_calibrated_below_the_measured_values() -> None:
     cfg = load_config(DEFAULT_CONFIG)
     assert {t["metric"] for t in cfg["thresholds"]} == GATED
-    assert cfg["golden"].endswith("hanoi_frozen.jsonl") and cfg["systems"] == ["ours"] and cfg["answers"] is True
+    assert cfg["golden"].endswith("hanoi_blind.jsonl") and cfg["systems"] == ["ours"] and cfg["answers"] is True
     measured = cfg["measured"]["values"]
     for t in cfg["thresholds"]:
         value = measured[t["metric"]]
@@ -134,12 +134,19 @@ def test_gate_passes_on_the_unbroken_index(hanoi_settings: Settings, subset_cfg:
     assert saved["gate"]["passed"] is True and (tmp_path / "report.html").exists()
 
 
-def test_gate_fails_when_fusion_is_inverted(hanoi_settings: Settings, subset_cfg: dict[str, Any],
-                                            subset_rows: list[dict[str, Any]]) -> None:
-    # Zeroed weights are not enough: every fused score is 0 and the stable sort keeps the lexical order
-    # (measured on dev: recall@1 0.69). Negative weights rank the least relevant candidates first.
-    broken = hanoi_settings.model_copy(update={"lexical_weight": -1.0, "dense_weight": -1.0,
-                                               "retrieval_candidates": 1})
+def test_gate_fails_when_the_ranker_is_inverted(hanoi_settings: Settings, subset_cfg: dict[str, Any],
+                                               subset_rows: list[dict[str, Any]], tmp_path: Path) -> None:
+    # A model that scores every relevance signal negatively ranks the least relevant candidates first.
+    from assistant.retrieval.ranking import FEATURES
+
+    signals = {"lex_article", "lex_unit", "lex_rr", "dense_article", "dense_unit", "dense_rr", "coverage",
+               "pair_coverage", "title_coverage"}
+    inverted = {"features": list(FEATURES), "kind": "linear", "mean": [0.0] * len(FEATURES),
+                "scale": [1.0] * len(FEATURES), "coef": [-1.0 if f in signals else 0.0 for f in FEATURES],
+                "intercept": 0.0}
+    model = tmp_path / "inverted.json"
+    model.write_text(json.dumps(inverted), encoding="utf-8")
+    broken = hanoi_settings.model_copy(update={"ranker_model": model})
     result = run_gate(relaxed(subset_cfg), broken, rows=subset_rows)
     assert not result.passed and result.exit_code == 1
     failed = {c.metric for c in result.failures}

@@ -14,13 +14,14 @@ from tests.conftest import free_port
 
 
 @contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Serve the app with uvicorn on a free port in a thread: real HTTP, real SSE."""
+def live_server(app: FastAPI, **config: object) -> Iterator[str]:
+    """Serve the app with uvicorn on a free port in a thread: real HTTP, real SSE. ``config`` adds or
+    overrides uvicorn.Config options (log level, access log…)."""
     from assistant.api.edge import uvicorn_options
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           **uvicorn_options()))
+    options = {"log_level": "warning", **uvicorn_options(), **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"

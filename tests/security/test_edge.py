@@ -13,16 +13,15 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 from uvicorn.logging import AccessFormatter
 
-from assistant.api.edge import client_address, parse_networks, uvicorn_options
+from assistant.api.edge import client_address, parse_networks
 from assistant.index.store import Index
 from assistant.security.audit import AuditLog
 from assistant.security.keys import KeyStore, utcnow
 from assistant.security.pii import PiiLogFilter, mask_pii
 from assistant.settings import Settings
-from tests.conftest import free_port
+from tests.api.conftest import live_server
 
 ORIGIN = "https://noibo.hanoi.gov.vn"
 
@@ -88,24 +87,10 @@ def serve_with_access_log(settings: Settings) -> Iterator[tuple[str, Lines]]:
     handler, level, propagate = Lines(), access.level, access.propagate
     access.addHandler(handler)
     access.propagate = False
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                                           log_level="info", access_log=True, **uvicorn_options()))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
     try:
-        yield base, handler
+        with live_server(create_app(settings), log_config=None, log_level="info", access_log=True) as base:
+            yield base, handler
     finally:
-        server.should_exit = True
-        thread.join(10)
         access.removeHandler(handler)
         access.setLevel(level)
         access.propagate = propagate

@@ -35,6 +35,7 @@ class CardFact:
     procedure: str
     items: tuple[str, ...]  # each verbatim (channels, dossier items, …)
     span: Span
+    labels: tuple[str, ...] = ()  # what each item is, when the field has parts ("Phí", "Lệ phí")
 
 
 def _name_words(text: str) -> set[str]:
@@ -65,9 +66,13 @@ def card_fact(card: ProcedureCard, atype: AnswerType, question: str, most: int =
     """The field of the card that states the asked kind of fact, if the card has it."""
     code = card.code.text if card.code else None
 
-    def fact(items: list[str], span: Span) -> CardFact | None:
-        items = [i for i in items if i and i.strip()][:most]
-        return CardFact(code, card.name.text, tuple(items), span) if items else None
+    def fact(items: list[str], span: Span, labels: tuple[str, ...] = ()) -> CardFact | None:
+        kept = [(i, label) for i, label in zip(items, labels or [""] * len(items), strict=True) if i and i.strip()]
+        kept = kept[:most]
+        if not kept:
+            return None
+        return CardFact(code, card.name.text, tuple(i for i, _ in kept), span,
+                        tuple(label for _, label in kept) if labels else ())
 
     if atype == AnswerType.DURATION and card.deadline:
         return fact([card.deadline.text], card.deadline.span)
@@ -79,6 +84,8 @@ def card_fact(card: ProcedureCard, atype: AnswerType, question: str, most: int =
     if atype == AnswerType.AUTHORITY and card.authorities:
         return fact([a.body for a in card.authorities], card.authorities[0].span)
     if atype == AnswerType.AMOUNT and card.fee and "phi" in fold(question).split():
+        if card.fee.fee or card.fee.charge:
+            return fact([card.fee.fee or "", card.fee.charge or ""], card.fee.span, ("Phí", "Lệ phí"))
         return fact([card.fee.text], card.fee.span)
     if atype == AnswerType.STEPS and card.steps:
         return fact([s.work or s.label for s in card.steps], card.steps[0].span)
@@ -94,7 +101,8 @@ class CardSection:
 
 
 def fact_section(index: Index, fact: CardFact) -> CardSection | None:
-    """The section holding the fact, when every item stands in it verbatim (else the card is not quoted)."""
+    """The section holding the fact, with each item as the section writes it (a heading in capitals gives
+    "UBND THÀNH PHỐ HÀ NỘI" for the card's "UBND thành phố Hà Nội"); None unless every item stands in it."""
     if not fact.span.article_key:
         return None
     with index.sessions() as s:
@@ -102,5 +110,12 @@ def fact_section(index: Index, fact: CardFact) -> CardSection | None:
     if row is None:
         return None
     flat = " ".join(row.text.split())
-    items = tuple(" ".join(i.split()) for i in fact.items)
-    return CardSection(row, items) if all(i in flat for i in items) else None
+    lower = flat.lower()
+    items = []
+    for item in fact.items:
+        wanted = " ".join(item.split()).lower()
+        at = lower.find(wanted) if wanted else -1
+        if at < 0:
+            return None
+        items.append(flat[at : at + len(wanted)])
+    return CardSection(row, tuple(items))

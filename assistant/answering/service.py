@@ -172,7 +172,9 @@ class AnswerService:
             quote=section.items[0], heading_path=art.heading_path, validity=self.retriever.validity(doc.id).status,
             url=source_url(doc.id, art.key, art.number, art.part, art.kind, None),
         )
-        lead = f"{ANSWER_TYPE_LABELS[atype]} ({fact.procedure}): {'; '.join(section.items)} [1]"
+        values = [f"{label}: {item}" if label else item
+                  for item, label in zip(section.items, fact.labels or [""] * len(section.items), strict=True)]
+        lead = f"{ANSWER_TYPE_LABELS[atype]} ({fact.procedure}): {'; '.join(values)} [1]"
         quote = f"{cit.doc_label}:\n- {cit.article_label}: “{cit.quote}” [1]"
         if comp.declined:
             return Composition(f"{lead}\nCăn cứ:\n{quote}", [cit], False, None, [], answer_type=atype,

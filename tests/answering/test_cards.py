@@ -38,6 +38,8 @@ def declined(atype: AnswerType) -> Composition:
     (f"Thời hạn giải quyết {NAME} là bao lâu?", AnswerType.DURATION, "Thời hạn ("),
     (f"Nộp hồ sơ {NAME} ở đâu?", AnswerType.PLACE, "Nơi nộp ("),
     (f"Hồ sơ {NAME} gồm những gì?", AnswerType.DOSSIER, "Hồ sơ ("),
+    (f"Phí, lệ phí {NAME} là bao nhiêu?", AnswerType.AMOUNT, "Mức ("),
+    (f"Cơ quan nào giải quyết {NAME}?", AnswerType.AUTHORITY, "Cơ quan có thẩm quyền ("),
 ])
 def test_a_missing_fact_is_answered_from_the_card(service, question, atype, expected) -> None:
     comp = service._card_first(declined(atype), question, None)

@@ -179,6 +179,8 @@ def ingest(
                     "status": r.status,
                     "articles": r.articles,
                     "chunks": r.chunks,
+                    "units": r.units,
+                    "rows": r.rows,
                     "message": r.message,
                     "warnings": r.warnings,
                 }

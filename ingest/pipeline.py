@@ -24,7 +24,7 @@ from ingest.chunking import chunk_document
 from ingest.legal import parse_structure
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, OcrOptions, load_file
 from ingest.metadata import doc_id_for, extract_metadata, load_overrides, merge_metadata
-from ingest.models import Chunk, DocumentMetadata, ParsedDocument
+from ingest.models import Chunk, DocumentMetadata, ParsedDocument, UnitKind
 from ingest.procedures import Extraction, extract_document
 from ingest.units import document_units
 
@@ -40,7 +40,9 @@ class FileResult:
     doc_id: str = ""
     status: str = "pending"  # added | updated | unchanged | failed | would-add | would-update
     articles: int = 0
-    chunks: int = 0
+    chunks: int = 0  # rows that get a vector: article chunks and the embedded answer units
+    units: int = 0  # answer units (ingest/units.py), embedded or searched lexically only
+    rows: int = 0  # every searchable row: article chunks and units
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     parse_seconds: float = 0.0
@@ -211,7 +213,9 @@ def ingest_files(
                 with time_limit(settings.file_timeout_seconds, path) as allowance:
                     prepared = prepare(path, settings, overrides, doc_access, digest, len(raw), allowance)
                 result.parse_seconds = time.perf_counter() - t0
-                result.articles, result.chunks = len(prepared.doc.articles), len(prepared.chunks)
+                result.articles, result.rows = len(prepared.doc.articles), len(prepared.chunks)
+                result.chunks = sum(c.embed for c in prepared.chunks)
+                result.units = sum(c.unit != UnitKind.ARTICLE for c in prepared.chunks)
                 result.warnings = prepared.source.warnings
                 if not prepared.chunks:
                     raise LoaderError(path, "không tìm thấy nội dung nào để lập chỉ mục")

@@ -28,7 +28,15 @@ from assistant.answering.spans import (
 )
 from assistant.index.schema import ChunkRow
 from assistant.index.store import Index
-from assistant.retrieval.asked import ANSWER_TYPE_LABELS, QUANTITY_WORDS, AnswerType, answer_type, measured_phrase
+from assistant.retrieval.asked import (
+    ANSWER_TYPE_LABELS,
+    QUANTITY_WORDS,
+    AnswerType,
+    answer_type,
+    asked_kind,
+    measured_phrase,
+    needs_quantity,
+)
 from assistant.retrieval.naming import document_full_name, document_name, unit_label
 from assistant.retrieval.search import ArticleHit, NamedDocument, SearchResult
 from assistant.retrieval.validity import EXPIRED, IN_FORCE, LIKELY_EXPIRED, NOT_HELD, NOT_YET, RESTRICTED, Validity
@@ -325,6 +333,9 @@ class ExtractiveComposer:
         # one of the question's two most specific word pairs ("mức chi" of a plan is no "lương cơ sở").
         keys = key_pairs(question, subject, stats) if (atype == AnswerType.AMOUNT or (
             atype in FACT_TYPES and self.settings.answer_fact_key_pair)) else []
+        # The quantity exactly as asked ("bao nhiêu tiền" wants money, not a percentage).
+        kind = asked_kind(question) if atype in QUANTITY_TYPES else None
+        quantity = kind if needs_quantity(kind) else None
         # An amount of what: "mức lương cơ sở" is not answered by "mức chi" of another allowance.
         measured = measured_phrase(question) if atype == AnswerType.AMOUNT else None
         for rank, hit in enumerate(hits):
@@ -332,7 +343,7 @@ class ExtractiveComposer:
             context = f"{hit.doc_title or ''} {head}\n"
             matched = {(u.clause, u.point) for u in hit.units[:2]}
             for u in units.get(hit.article_id, []):
-                spans = fact_spans(atype, u.text, self.settings.answer_lead_chars)
+                spans = fact_spans(atype, u.text, self.settings.answer_lead_chars, quantity)
                 if not spans:
                     continue
                 if keys and not any(has_pair(k, f"{context}{hit.article_text}") for k in keys):

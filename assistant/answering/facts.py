@@ -86,7 +86,9 @@ def _sentences(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((a, b) for a, b in spans if text[a:b].strip())
 
 
-def _matches(kind: AnswerType, sentence: str) -> bool:
+def _matches(kind: AnswerType, sentence: str, quantity: Asked | None = None) -> bool:
+    if quantity is not None:  # the precise quantity asked: money is not answered by a percentage
+        return states(quantity, sentence)
     if kind in _QUANTITY_OF:
         return any(states(q, sentence) for q in _QUANTITY_OF[kind])
     pattern = _FACT.get(kind)
@@ -100,7 +102,7 @@ def states_fact(kind: AnswerType, text: str) -> bool:
     return _matches(kind, text)
 
 
-def fact_spans(kind: AnswerType, text: str, limit: int = 260) -> list[FactSpan]:
+def fact_spans(kind: AnswerType, text: str, limit: int = 260, quantity: Asked | None = None) -> list[FactSpan]:
     """The sentences of ``text`` that state the asked kind of fact, in order; for a yes/no or exception
     question, the excluding clauses first, then the including ones. Each span is a verbatim piece of
     ``text`` of at most ``limit`` characters (a long sentence is cut at a comma around the fact)."""
@@ -114,7 +116,7 @@ def fact_spans(kind: AnswerType, text: str, limit: int = 260) -> list[FactSpan]:
                 out.append(_clip(text, a, b, _INCLUDING, limit))
         elif kind in (AnswerType.GENERAL, AnswerType.ARTICLE):
             out.append(_clip(text, a, b, None, limit))
-        elif _matches(kind, sentence):
+        elif _matches(kind, sentence, quantity):
             out.append(_clip(text, a, b, _pattern_for(kind), limit))
     if kind in (AnswerType.YES_NO, AnswerType.EXCEPTION):
         out.sort(key=lambda s: not s.excluding)

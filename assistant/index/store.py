@@ -340,6 +340,7 @@ class Index:
                 # What readiness compares with "embedded": the rows that get a vector.
                 "chunks": s.scalar(select(func.count()).select_from(ChunkRow).where(_embedded_rows())) or 0,
                 "units": s.scalar(select(func.count()).select_from(ChunkRow).where(_is_unit())) or 0,
+                "rows": s.scalar(select(func.count()).select_from(ChunkRow)) or 0,  # searchable: chunks and units
                 "embedded": s.scalar(self._embedded_count()) or 0,
                 "lexical": lexical.count(s.connection()),
             }

@@ -130,16 +130,16 @@ def keys_table(rows: list, now: datetime, *, wide: bool) -> Table:  # rows: ApiK
     if wide:
         table.add_column("Tạo lúc", no_wrap=True)
     table.add_column("Dùng gần nhất", no_wrap=True)
-    table.add_column("Trạng thái", overflow="fold", ratio=1)
+    table.add_column("Hiệu lực / Hết hạn", overflow="fold", ratio=1)
     for r in rows:
         if r.revoked_at:
             state = f"[red]thu hồi {when(r.revoked_at)}[/]"
         elif r.expires_at and r.expires_at <= now:
-            state = f"[red]hết hạn {when(r.expires_at)}[/]"
+            state = f"[red]đã hết hạn {when(r.expires_at)}[/]"
         elif r.expires_at:
             state = f"[green]hiệu lực[/] đến {when(r.expires_at)}"
         else:
-            state = "[green]hiệu lực[/]"
+            state = "[green]hiệu lực[/], không hết hạn"
         reach = ", ".join([*(r.scopes or []), *(r.origins or [])]) or "—"
         cells = [r.id, r.name, ROLE_VI.get(r.role, r.role), reach]
         if wide:

@@ -93,7 +93,8 @@ def test_a_quantity_question_is_answered_only_by_a_passage_stating_it(api):
     # …and a question whose sources are on topic but state no amount declines, however similar they look.
     a = api.post("/api/chat", json={"question": "Người được tặng danh hiệu Công dân Thủ đô ưu tú được thưởng "
                                                 "bao nhiêu tiền?"}, timeout=30).json()
-    assert a["declined"] and a["decline_reason"] == "no_quantity" and not a["citations"]
+    # (the closest passage refers the reward to another resolution: "referred" names it)
+    assert a["declined"] and a["decline_reason"] in ("no_quantity", "referred") and not a["citations"]
     assert "Công dân Thủ đô ưu tú" in a["text"]  # the closest documents are still named
 
 

@@ -39,7 +39,8 @@ def test_an_annex_item_is_labelled_with_its_annex(api):
     c = next(c for c in a["citations"] if c["doc_id"] == NQ76)
     assert c["label"].startswith("mục ") and c["label"].endswith(" Phụ lục Nghị quyết 76/2025/NQ-HĐND")
     assert c["chip_label"] == f"76/2025/NQ-HĐND · {c['article_label']}"
-    assert f"- {capitalised(c['article_label'])} Nghị quyết 76/2025/NQ-HĐND: " in a["text"]  # the answer line
+    # the quote line, under its document named once
+    assert "\nNghị quyết 76/2025/NQ-HĐND:\n" in a["text"] and f"- {capitalised(c['article_label'])}: “" in a["text"]
 
 
 def test_the_decisions_own_article_and_the_attached_regulations(api):

@@ -36,7 +36,9 @@ def test_whole_corpus_is_added(hanoi_index):
     assert {f["status"] for f in out["files"]} == {"added"}
     stats = Index(Settings(data_dir=data)).stats()
     assert stats["documents"] == 28
-    assert stats["chunks"] == stats["lexical"] == sum(f["chunks"] for f in out["files"])
+    assert stats["chunks"] == sum(f["chunks"] for f in out["files"])  # rows that get a vector
+    assert stats["rows"] == stats["lexical"] == sum(f["rows"] for f in out["files"])  # every searchable row
+    assert stats["units"] == sum(f["units"] for f in out["files"]) > stats["rows"] - stats["chunks"]
 
 
 def test_second_ingest_is_a_no_op(hanoi_index, hanoi_dir):
@@ -124,7 +126,7 @@ def test_changed_file_replaces_its_chunks_and_access_label(tmp_path, hanoi_dir):
     assert out["files"][0]["status"] == "updated"
     chunks = index.get_chunks([f"nq81:dieu-{i}:0" for i in range(1, 8)])
     assert "[VĂN BẢN MỚI]" in chunks["nq81:dieu-2:0"].text
-    assert index.stats()["chunks"] == index.stats()["lexical"]
+    assert index.stats()["rows"] == index.stats()["lexical"]
 
 
 def test_sidecar_overrides_manifest(tmp_path, hanoi_dir):

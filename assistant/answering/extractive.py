@@ -226,8 +226,10 @@ class ExtractiveComposer:
         # ("làm việc đủ 12 tháng") are conditions, and "mấy", "phần trăm" name what is asked: neither is the
         # subject the passage must be about.
         subject = [t for t in terms if not t.isdigit() and t not in QUANTITY_WORDS]
-        evidence = None if top.pinned else self._fact_evidence(atype, subject, result.hits, units, stats, question)
-        if evidence is None and not top.pinned and atype in FACT_TYPES:
+        # A document's force is answered by its effect article, which retrieval puts first: no other evidence.
+        evidence = None if top.pinned or result.about_force else self._fact_evidence(
+            atype, subject, result.hits, units, stats, question)
+        if evidence is None and not top.pinned and not result.about_force and atype in FACT_TYPES:
             return self._decline_missing_fact(result, atype, subject, units, stats)
         if evidence and evidence.hit.article_id not in {h.article_id for h in chosen}:
             chosen = [*chosen[: cfg.answer_max_articles - 1], evidence.hit]
@@ -244,7 +246,7 @@ class ExtractiveComposer:
         if evidence:  # the passage that states the asked fact is [1]
             picks.sort(key=lambda p: (p[0].article_id, p[1].order) != (evidence.hit.article_id, evidence.unit.order))
         citations = [self._citation(n, hit, unit) for n, (hit, unit) in enumerate(picks, 1)]
-        lead = self._lead(atype, evidence, picks, citations, subject, stats)
+        lead = self._lead(atype, evidence, picks[:1] if result.about_force else picks, citations, subject, stats)
         lines = [lead, *self._quote_lines(picks, citations)]
         notes = self._notes(result, picks)
         # A document's force, when asked, is the answer: its status line comes before everything else.

@@ -586,7 +586,7 @@ class Retriever:
         ids, rows = self.features(plan, pool)
         # The model's margin through a logistic: scores in 0..1 for the result.
         scores = {aid: 1.0 / (1.0 + math.exp(-float(s))) for aid, s in zip(ids, self.ranker.score(rows), strict=True)}
-        order = final_order(scores, pinned, effect)
+        order = self._successors_first(final_order(scores, pinned, effect), plan)
         if effect:  # scored as the best hit so that none is cut as weak
             top = max(scores.values(), default=0.0)
             scores.update((a, top) for a in effect)
@@ -594,6 +594,25 @@ class Retriever:
                              "lex_chunk": c.best_lex_row, "dense_chunk": c.best_dense_row}
                        for aid, c in pool.items()}
         return order, scores, per_article, pool, pinned
+
+    def _successors_first(self, order: list[str], plan: QueryPlan) -> list[str]:
+        """A legal fact, not a preference: a text replaced by one we hold gives way to it. Unless the question
+        names the old text, none of its articles ranks above the best article of its successor (the two laws'
+        near-identical articles would otherwise compete on wording alone)."""
+        named = set(plan.resolved)
+        out = list(order)
+        for aid in order:
+            doc = aid.split(":", 1)[0]
+            if doc in named or doc not in self._docs:
+                continue
+            v = self.validity(doc, plan.access)
+            if ranks_in_force(v) or not v.replaced_by:
+                continue
+            i = out.index(aid)
+            j = next((n for n, a in enumerate(out) if a.split(":", 1)[0] == v.replaced_by), None)
+            if j is not None and i < j:
+                out.insert(j, out.pop(i))  # just after the successor's best article
+        return out
 
     def _article_infos(self, article_ids: list[str], access: Sequence[str] | None) -> dict[str, ArticleInfo]:
         """Candidate articles as the features read them. Rows are kept (at most ``_ARTICLE_CACHE``, dropped

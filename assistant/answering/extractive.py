@@ -185,6 +185,8 @@ class ExtractiveComposer:
             return "no_results"
         if result.hits[0].pinned:
             return None  # the question named an article we hold
+        if result.about_force and result.named:
+            return None  # the force of a document we hold: its status and effect article answer it
         if result.confidence < self.settings.decline_threshold:
             return "low_confidence"
         return None

@@ -295,7 +295,7 @@ def routes() -> list[tuple[str, str, dict[str, Any], dict[str, set[int]]]]:
         ("POST", "/api/feedback", {"json": {"answer_id": "khong-co", "rating": "up"}},
          table(staffish | widgetish, {404}, {403})),
         ("GET", "/api/status", {}, table(admins, {200}, {403})),
-        ("GET", "/readyz", {}, table(admins, {200}, {403})),
+        ("GET", "/readyz", {}, {"*": {200, 503}}),  # open to probes: ready or not, and a reason code only
         ("GET", "/metrics", {}, table(admins, {200}, {403})),
         ("GET", "/api/admin/audit?limit=5", {}, table(admins, {200}, {403})),
         ("GET", "/openapi.json", {}, table(staffish, {200}, {403})),

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.retrieval.ranking import FEATURES, MODEL_PATH
+from assistant.retrieval.ranking import FEATURES, MODEL_PATH, Candidate
 from evals.retrieval_eval import gold_items, load_golden
 from evals.runner import ROOT, ensure_index, index_settings
 
@@ -61,8 +61,6 @@ def collect(retriever, questions: list[tuple[str, str, str, list[tuple[str, str 
         gen = retriever.generate(plan, 2 * n_cand)
         pool = retriever.candidates(plan, gen)
         pinned, effect = retriever._heads(plan, {a: 0.0 for a in pool})
-        from assistant.retrieval.ranking import Candidate
-
         for aid in [*pinned, *effect]:
             pool.setdefault(aid, Candidate(aid))
         ids, rows = retriever.features(plan, pool)

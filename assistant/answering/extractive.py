@@ -21,7 +21,6 @@ from assistant.answering.spans import (
     Unit,
     article_units,
     coverage,
-    has_pair,
     has_sequence,
     key_pairs,
     query_terms,
@@ -221,7 +220,7 @@ class ExtractiveComposer:
             named_procedure = procedure_name(question)
             if named_procedure:
                 pairs = key_pairs(named_procedure, query_terms(named_procedure), self.stats())
-                if pairs and not any(has_pair(p, t) for p in pairs for t in sources):
+                if pairs and not any(has_sequence(p, t) for p in pairs for t in sources):
                     return self._decline(result, "unknown_name")
         units = {h.article_id: article_units(h.article_text, h.article_clauses) for h in result.hits}
         # The asked fact must be stated by a passage on the question's subject. The question's own numbers
@@ -350,7 +349,7 @@ class ExtractiveComposer:
                 spans = fact_spans(atype, u.text, self.settings.answer_lead_chars, quantity)
                 if not spans:
                     continue
-                if keys and not any(has_pair(k, f"{context}{hit.article_text}") for k in keys):
+                if keys and not any(has_sequence(k, f"{context}{hit.article_text}") for k in keys):
                     continue  # the fact is stated about something else
                 if measured and not has_sequence(measured, f"{head}\n{u.text}"):
                     continue

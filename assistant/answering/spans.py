@@ -118,10 +118,6 @@ def key_pairs(question: str, subject: list[str], stats: TermStats, n: int = 2) -
     return pairs[:n]
 
 
-def has_pair(pair: tuple[str, str], text: str) -> bool:
-    return has_sequence(pair, text)
-
-
 def has_sequence(words: tuple[str, ...], text: str) -> bool:
     """Whether the folded syllables ``words`` stand one after another in the text."""
     toks = folded_syllables(text)

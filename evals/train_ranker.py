@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.retrieval.ranking import FEATURES, MODEL_PATH, Candidate
+from assistant.retrieval.ranking import FEATURES, MODEL_PATH
 from evals.retrieval_eval import gold_items, load_golden
 from evals.runner import ROOT, ensure_index, index_settings
 
@@ -59,11 +59,7 @@ def collect(retriever, questions: list[tuple[str, str, str, list[tuple[str, str 
     for i, (qid, group, question, gold) in enumerate(questions):
         plan = retriever.plan(question)
         gen = retriever.generate(plan, 2 * n_cand)
-        pool = retriever.candidates(plan, gen)
-        pinned, effect = retriever._heads(plan, {a: 0.0 for a in pool})
-        for aid in [*pinned, *effect]:
-            pool.setdefault(aid, Candidate(aid))
-        ids, rows = retriever.features(plan, pool)
+        _, _, _, ids, rows = retriever.feature_table(plan, gen)
         gold_set = set(gold)
         labels = []
         for aid in ids:

@@ -575,15 +575,22 @@ class Retriever:
         ids = [aid for aid in pool if aid in infos]
         return ids, [feature_row(pool[aid], view, infos[aid], dense_best) for aid in ids]
 
-    def _order_learned(self, plan: QueryPlan, gen: Generated
-                       ) -> tuple[list[str], dict[str, float], dict[str, dict[str, Any]], dict[str, Candidate],
-                                  list[str]]:
-        """Stages 3–5: candidates, feature rows, the model's scores, the final order."""
+    def feature_table(self, plan: QueryPlan, gen: Generated
+                      ) -> tuple[dict[str, Candidate], list[str], list[str], list[str], list[list[float]]]:
+        """Stages 3–4 as the model sees them (search and evals/train_ranker alike): the candidates with the
+        pinned and effect articles among them, and a feature row per candidate (ids in row order)."""
         pool = self.candidates(plan, gen)
         pinned, effect = self._heads(plan, {a: 0.0 for a in pool})
         for aid in [*pinned, *effect]:
             pool.setdefault(aid, Candidate(aid))
         ids, rows = self.features(plan, pool)
+        return pool, pinned, effect, ids, rows
+
+    def _order_learned(self, plan: QueryPlan, gen: Generated
+                       ) -> tuple[list[str], dict[str, float], dict[str, dict[str, Any]], dict[str, Candidate],
+                                  list[str]]:
+        """Stages 3–5: candidates, feature rows, the model's scores, the final order."""
+        pool, pinned, effect, ids, rows = self.feature_table(plan, gen)
         # The model's margin through a logistic: scores in 0..1 for the result.
         scores = {aid: 1.0 / (1.0 + math.exp(-float(s))) for aid, s in zip(ids, self.ranker.score(rows), strict=True)}
         order = self._successors_first(final_order(scores, pinned, effect), plan)

@@ -77,6 +77,31 @@ def check_gold(where: str, gold: list, corpus: dict[str, list[str]], errors: lis
             errors.append(f"{where}: {doc} gold must be one of its own Điều 1–{OWN_ARTICLES_MAX[doc]}")
 
 
+def check_row(where: str, row: dict, corpus: dict[str, list[str]], errors: list[str], docs: Counter) -> bool:
+    """The checks every split shares (type, question, history, gold and answer); False when the row's gold
+    or answerable field is malformed (the row is then not counted)."""
+    t, gold = row.get("type"), row.get("gold")
+    if t not in MINIMUMS:
+        errors.append(f"{where}: unknown type {t!r}")
+    if not isinstance(row.get("question"), str) or not row["question"].strip():
+        errors.append(f"{where}: empty question")
+    if "history" in row and not valid_history(row["history"]):
+        errors.append(f"{where}: history must be a non-empty list of non-empty strings")
+    if not isinstance(gold, list) or not isinstance(row.get("answerable"), bool):
+        errors.append(f"{where}: gold must be a list and answerable a bool")
+        return False
+    if row["answerable"] != bool(gold):
+        errors.append(f"{where}: answerable={row['answerable']} but {len(gold)} gold items")
+    if t == "unanswerable" and (gold or row["answerable"] or row.get("answer")):
+        errors.append(f"{where}: unanswerable row must have gold [], answerable false, answer ''")
+    if t != "unanswerable" and (not gold or not row.get("answer")):
+        errors.append(f"{where}: answerable row needs gold and an answer")
+    if t == "multi_article" and len(gold) < 2:
+        errors.append(f"{where}: multi_article needs two gold entries")
+    check_gold(where, gold, corpus, errors, docs)
+    return True
+
+
 def check_blind(corpus: dict[str, list[str]], seen_ids: set[str], errors: list[str]) -> None:
     """Row checks and minimums for the blind set (ids bld-NNN); skipped when the file is absent."""
     if not BLIND.exists():
@@ -97,32 +122,13 @@ def check_blind(corpus: dict[str, list[str]], seen_ids: set[str], errors: list[s
             continue
         if raw != unicodedata.normalize("NFC", raw):
             errors.append(f"{where}: text is not NFC")
-        rid, t, gold = row.get("id", ""), row.get("type"), row.get("gold")
+        rid, t = row.get("id", ""), row.get("type")
         if not re.fullmatch(r"bld-\d{3}", rid) or rid in ids or rid in seen_ids:
             errors.append(f"{where}: bad or duplicate id {rid!r}")
         ids.add(rid)
-        if t not in MINIMUMS:
-            errors.append(f"{where}: unknown type {t!r}")
-        if not isinstance(row.get("question"), str) or not row["question"].strip():
-            errors.append(f"{where}: empty question")
-        if "history" in row:
-            if valid_history(row["history"]):
-                followups += 1
-            else:
-                errors.append(f"{where}: history must be a non-empty list of non-empty strings")
-        if not isinstance(gold, list) or not isinstance(row.get("answerable"), bool):
-            errors.append(f"{where}: gold must be a list and answerable a bool")
-            continue
-        if row["answerable"] != bool(gold):
-            errors.append(f"{where}: answerable={row['answerable']} but {len(gold)} gold items")
-        if t == "unanswerable" and (gold or row["answerable"] or row.get("answer")):
-            errors.append(f"{where}: unanswerable row must have gold [], answerable false, answer ''")
-        if t != "unanswerable" and (not gold or not row.get("answer")):
-            errors.append(f"{where}: answerable row needs gold and an answer")
-        if t == "multi_article" and len(gold) < 2:
-            errors.append(f"{where}: multi_article needs two gold entries")
-        check_gold(where, gold, corpus, errors, docs)
-        c[t] += 1
+        followups += "history" in row and valid_history(row["history"])
+        if check_row(where, row, corpus, errors, docs):
+            c[t] += 1
     n = sum(c.values())
     print(f"blind set: {n} questions, {followups} follow-ups (history), {len(docs)} of {len(corpus)} documents as gold")
     for t in MINIMUMS:
@@ -164,24 +170,8 @@ def main() -> int:
             if not re.fullmatch(prefix + r"-\d{3}", rid) or rid in ids:
                 errors.append(f"{where}: bad or duplicate id {rid!r}")
             ids.add(rid)
-            if t not in MINIMUMS:
-                errors.append(f"{where}: unknown type {t!r}")
-            if not isinstance(row.get("question"), str) or not row["question"].strip():
-                errors.append(f"{where}: empty question")
-            if "history" in row and not valid_history(row["history"]):
-                errors.append(f"{where}: history must be a non-empty list of non-empty strings")
-            if not isinstance(gold, list) or not isinstance(row.get("answerable"), bool):
-                errors.append(f"{where}: gold must be a list and answerable a bool")
+            if not check_row(where, row, corpus, errors, docs):
                 continue
-            if row["answerable"] != bool(gold):
-                errors.append(f"{where}: answerable={row['answerable']} but {len(gold)} gold items")
-            if t == "unanswerable" and (gold or row["answerable"] or row.get("answer")):
-                errors.append(f"{where}: unanswerable row must have gold [], answerable false, answer ''")
-            if t != "unanswerable" and (not gold or not row.get("answer")):
-                errors.append(f"{where}: answerable row needs gold and an answer")
-            if t == "multi_article" and len(gold) < 2:
-                errors.append(f"{where}: multi_article needs two gold entries")
-            check_gold(where, gold, corpus, errors, docs)
             if any(g.get("doc") == THU_DO for g in gold):
                 thu_do += 1
             c[t] += 1

@@ -1,12 +1,15 @@
-"""Hybrid article retrieval: references first, then lexical + dense chunks fused at article level.
+"""Hybrid article retrieval in typed stages: a frozen query plan, candidate rows, a feature row per
+candidate article, a trained model's score, the final order.
 
-    question ─► references (Điều/khoản/số hiệu/short names) ─► pinned articles
-             ├► lexical chunks (SQL full-text) ──┐
-             └► dense chunks (Chroma)  ──────────┴► per-article scores ─► fusion ─► preferences ─► top k
+    question ─► plan (references, named documents, filters, lexical / dense queries)
+             ├► lexical rows (SQL full-text: article chunks and answer units) ──┐
+             └► dense rows (Chroma: article chunks and embedded units) ─────────┴► candidates per article
+             ─► feature rows (assistant/retrieval/ranking.py) ─► model score ─► final order ─► top k
 
-Preferences are general rules of legal language, not tuning to a question: a named document is
-boosted, a text in force outranks one that is not (unless the question asks for the old one),
-and a form's or annex's copy of an article ranks below the article itself.
+Only legal facts stay rules: an article the question names is pinned first; for a question about a
+document's force, the effect articles come first; a text replaced by one we hold gives way to it unless
+the question names it. ``ranker="rules"`` is the previous release (weighted fusion, then hand-set
+preferences), kept so evaluations measure the gain.
 """
 
 from __future__ import annotations

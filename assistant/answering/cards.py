@@ -47,19 +47,20 @@ def match_card(index: Index, question: str, labels: list[str] | None, min_share:
     asked = _name_words(question)
     if len(asked) < 2:
         return None
-    stmt = select(ProcedureRow.name, ProcedureRow.card)
+    stmt = select(ProcedureRow.id, ProcedureRow.name)  # names only: the one card chosen is read after
     if labels is not None:
         stmt = stmt.where(ProcedureRow.access.in_(labels))
-    best: tuple[float, int, dict] | None = None
+    best: tuple[float, int, str] | None = None
     with index.sessions() as s:
-        for name, card in s.execute(stmt):
+        for row_id, name in s.execute(stmt):
             words = _name_words(name)
             if len(words) < 2:
                 continue
             share = len(words & asked) / len(words)
             if share >= min_share and (best is None or (share, len(words)) > best[:2]):
-                best = (share, len(words), card)
-    return ProcedureCard.model_validate(best[2]) if best else None
+                best = (share, len(words), row_id)
+        row = s.get(ProcedureRow, best[2]) if best else None
+    return ProcedureCard.model_validate(row.card) if row else None
 
 
 def card_fact(card: ProcedureCard, atype: AnswerType, question: str, most: int = 6) -> CardFact | None:

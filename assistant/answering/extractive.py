@@ -219,7 +219,7 @@ class ExtractiveComposer:
             # "Thủ tục cấp hộ chiếu …": a procedure no retrieved text names is not one the collection holds.
             named_procedure = procedure_name(question)
             if named_procedure:
-                pairs = key_pairs(named_procedure, query_terms(named_procedure), self.stats())
+                pairs = key_pairs(named_procedure, query_terms(named_procedure), stats)
                 if pairs and not any(has_sequence(p, t) for p in pairs for t in sources):
                     return self._decline(result, "unknown_name")
         units = {h.article_id: article_units(h.article_text, h.article_clauses) for h in result.hits}
@@ -246,17 +246,19 @@ class ExtractiveComposer:
             return self._decline(result, "no_supporting_span")
         if evidence:  # the passage that states the asked fact is [1]
             picks.sort(key=lambda p: (p[0].article_id, p[1].order) != (evidence.hit.article_id, evidence.unit.order))
-        citations = [self._citation(n, hit, unit) for n, (hit, unit) in enumerate(picks, 1)]
+        quoted = [self._citation(n, hit, unit) for n, (hit, unit) in enumerate(picks, 1)]
+        citations = [c for c, _ in quoted]
         lead = self._lead(atype, evidence, picks[:1] if result.about_force else picks, citations, subject, stats)
-        lines = [lead, *self._quote_lines(picks, citations)]
+        lines = [lead, *self._quote_lines(picks, quoted)]
         notes = self._notes(result, picks)
         # A document's force, when asked, is the answer: its status line comes before everything else.
         status = [n for n in notes if n.startswith(STATUS_PREFIX)]
         others = [n for n in notes if not n.startswith(STATUS_PREFIX)]
         return Composition("\n".join([*status, *lines, *others]), citations, False, None, notes, answer_type=atype)
 
-    def _citation(self, n: int, hit: ArticleHit, unit: Unit) -> Citation:
-        quote, _ = trim_quote(unit.text, self.settings.answer_max_quote_chars)
+    def _citation(self, n: int, hit: ArticleHit, unit: Unit) -> tuple[Citation, bool]:
+        """The unit's citation, and whether its quote was cut short."""
+        quote, cut = trim_quote(unit.text, self.settings.answer_max_quote_chars)
         return Citation(
             n=n,
             doc_id=hit.doc_id,
@@ -272,7 +274,7 @@ class ExtractiveComposer:
             heading_path=hit.heading_path,
             validity=hit.validity.status,
             url=source_url(hit.doc_id, hit.article_key, hit.article_number, hit.part, hit.kind, unit.clause),
-        )
+        ), cut
 
     def _lead(self, atype: AnswerType, evidence: Evidence | None, picks: list[tuple[ArticleHit, Unit]],
               citations: list[Citation], subject: list[str], stats: TermStats) -> str:
@@ -295,18 +297,17 @@ class ExtractiveComposer:
             return f"Theo {citations[0].doc_label}:"
         return f"{label}: {_sentence(best[2])} [{best[1]}]"
 
-    def _quote_lines(self, picks: list[tuple[ArticleHit, Unit]], citations: list[Citation]) -> list[str]:
-        """Supporting quotes grouped per document, the document named once."""
+    def _quote_lines(self, picks: list[tuple[ArticleHit, Unit]], quoted: list[tuple[Citation, bool]]) -> list[str]:
+        """Supporting quotes grouped per document, the document named once; a cut quote ends with "…"."""
         lines = ["Căn cứ:"]
-        by_doc: dict[str, list[tuple[ArticleHit, Unit, Citation]]] = {}
-        for (hit, unit), cit in zip(picks, citations, strict=True):
-            by_doc.setdefault(cit.doc_label, []).append((hit, unit, cit))
+        by_doc: dict[str, list[tuple[Unit, Citation, bool]]] = {}
+        for (_hit, unit), (cit, cut) in zip(picks, quoted, strict=True):
+            by_doc.setdefault(cit.doc_label, []).append((unit, cit, cut))
         for doc_label, items in by_doc.items():
             lines.append(f"{doc_label}:")
-            for _hit, unit, cit in items:
+            for unit, cit, cut in items:
                 where = " ".join(x for x in (f"điểm {unit.point}" if unit.point else "",
                                               f"khoản {unit.clause}" if unit.clause else "", cit.article_label) if x)
-                cut = len(cit.quote) < len(trim_quote(unit.text, 10**9)[0])
                 lines.append(f"- {where[0].upper()}{where[1:]}: “{cit.quote}”{'…' if cut else ''} [{cit.n}]")
         return lines
 
